@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test lint format messages makemessages system-packages browser-packages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps so that a second `make run` does not reinstall; they change with the requirements.
+$(VENV)/.run-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+# gettext compiles the translations; Chromium and CJK fonts are for the browser tests.
+system-packages:
+	@command -v msgfmt >/dev/null || sh scripts/apt-install gettext
+
+browser-packages: system-packages
+	@command -v chromium >/dev/null || sh scripts/apt-install chromium fonts-noto-cjk
+
+messages: system-packages $(VENV)/.run-deps
+	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity=0
+
+# For developers adding strings: refresh the catalogues, then translate the new entries.
+makemessages: $(VENV)/.run-deps
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --no-obsolete --add-location=file
+
+run: $(VENV)/.run-deps messages
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_lenders
+	@echo "Starting web, worker and scheduler on http://127.0.0.1:8000 (Ctrl-C stops all three)"
+	$(BIN)/honcho start
+
+test: $(VENV)/.dev-deps messages browser-packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var/test-results .pytest_cache .ruff_cache

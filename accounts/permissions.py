@@ -1,0 +1,74 @@
+"""Who may see and do what. Every view asks here; no view decides on its own.
+
+Borrowers see only what they filed. Advocates and admins ("caseworkers") see every
+submitted complaint but never another person's draft. Admins alone keep the directory.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from complaints import workflow
+from complaints.models import Complaint, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def is_caseworker(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_caseworker)
+
+
+def is_admin(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_admin_role)
+
+
+def visible_complaints(user: Any) -> QuerySet[Complaint]:
+    if not user.is_authenticated or not user.is_active:
+        return Complaint.objects.none()
+    if user.is_caseworker:
+        # A draft is the borrower's private notebook until they submit it.
+        return Complaint.objects.filter(Q(filer=user) | ~Q(status=Status.DRAFT))
+    return Complaint.objects.filter(filer=user)
+
+
+def actor_kinds(user: Any, complaint: Complaint) -> frozenset[str]:
+    kinds = set()
+    if user.is_authenticated and user.is_active:
+        if complaint.filer_id == user.pk:
+            kinds.add(workflow.FILER)
+        if user.is_caseworker and complaint.status != Status.DRAFT:
+            kinds.add(workflow.CASEWORKER)
+    return frozenset(kinds)
+
+
+def can_edit_details(user: Any, complaint: Complaint) -> bool:
+    """Only the filer edits the facts, and only while it is a draft."""
+    return complaint.is_draft and workflow.FILER in actor_kinds(user, complaint)
+
+
+def can_add_incident(user: Any, complaint: Complaint) -> bool:
+    """The filer keeps adding incidents while the complaint lives; caseworkers too."""
+    kinds = actor_kinds(user, complaint)
+    if workflow.FILER in kinds:
+        return complaint.status != Status.CLOSED
+    return workflow.CASEWORKER in kinds and complaint.is_open
+
+
+def allowed_targets(user: Any, complaint: Complaint) -> list[str]:
+    return workflow.targets_for(complaint.status, actor_kinds(user, complaint))
+
+
+def can_see_internal(user: Any, complaint: Complaint) -> bool:
+    return workflow.CASEWORKER in actor_kinds(user, complaint)
+
+
+def can_see_third_party_numbers(user: Any, complaint: Complaint) -> bool:
+    """The filer typed them; caseworkers see them masked unless a later rule says so."""
+    return workflow.FILER in actor_kinds(user, complaint)

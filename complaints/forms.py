@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lib.phones import normalize_phone
+
+from .models import Complaint, Incident, Outcome
+from .workflow import ACTION_LABELS
+
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class ComplaintForm(forms.ModelForm):
+    """The facts of a complaint. Lenders are typed, so a borrower can name any lender."""
+
+    lender_name = forms.CharField(
+        label=_("Lender, app or brand"),
+        max_length=120,
+        help_text=_("The name you know, for example 小赢卡贷 or 拍拍贷."),
+        widget=forms.TextInput(attrs={"list": "lender-names", "autocomplete": "off"}),
+    )
+    funding_name = forms.CharField(
+        label=_("Funding institution (if you know it)"),
+        max_length=120,
+        required=False,
+        help_text=_(
+            "The bank or company named as lender in your loan contract. It decides "
+            "which regulator supervises the loan."
+        ),
+        widget=forms.TextInput(attrs={"list": "lender-names", "autocomplete": "off"}),
+    )
+    desired_outcomes = forms.MultipleChoiceField(
+        label=_("What do you want?"),
+        choices=Outcome.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "filer_relation",
+            "summary",
+            "desired_outcomes",
+            "province",
+            "loan_amount",
+            "loan_date",
+            "is_overdue",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 5}),
+            "loan_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "is_overdue": forms.NullBooleanSelect,
+        }
+        help_texts = {
+            "summary": _("Who contacted whom, what they said, since when. Plain words are fine."),
+            "province": _("Where you live. It decides which local regulators can help."),
+            "loan_amount": _("Optional. Share only what you want to share."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["lender_name"].initial = self.instance.lender.name
+            if self.instance.funding_institution_id:
+                self.fields["funding_name"].initial = self.instance.funding_institution.name
+        self.fields["province"].choices = [("", _("— choose —")), *list(self.fields["province"].choices)[1:]]
+        self.fields["loan_amount"].widget.attrs.update({"inputmode": "decimal", "min": "0"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("1. Who is collecting"),
+                "lender_name",
+                "funding_name",
+                "filer_relation",
+                "province",
+            ),
+            Fieldset(_("2. What happened"), "summary"),
+            Fieldset(_("3. What you want"), "desired_outcomes"),
+            Fieldset(
+                _("4. About the loan (optional)"),
+                Div(
+                    Div("loan_amount", css_class="col-sm-4"),
+                    Div("loan_date", css_class="col-sm-4"),
+                    Div("is_overdue", css_class="col-sm-4"),
+                    css_class="row",
+                ),
+            ),
+        )
+
+    def clean_loan_amount(self) -> Any:
+        amount = self.cleaned_data.get("loan_amount")
+        if amount is not None and amount < 0:
+            raise forms.ValidationError(_("The amount cannot be negative."))
+        return amount
+
+    def clean_loan_date(self) -> Any:
+        value = self.cleaned_data.get("loan_date")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
+
+
+class IncidentForm(forms.ModelForm):
+    occurred_at = forms.DateTimeField(
+        label=_("When it happened"),
+        input_formats=DATETIME_LOCAL_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "occurred_at",
+            "channel",
+            "kind",
+            "collector_id",
+            "contacted",
+            "contacted_count",
+            "third_party_number",
+            "description",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "collector_id": _("The number that called or texted, or the WeChat/QQ account."),
+            "third_party_number": _("Only if it helps your case. It is shown masked, like 138****5678."),
+            "description": _("Their words as exactly as you remember them."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contacted_count"].widget.attrs.update({"min": "0", "inputmode": "numeric"})
+        self.fields["collector_id"].widget.attrs.update({"autocomplete": "off"})
+        self.fields["third_party_number"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Div(
+                Div(Field("occurred_at"), css_class="col-sm-6"),
+                Div(Field("channel"), css_class="col-sm-6"),
+                css_class="row",
+            ),
+            "kind",
+            "collector_id",
+            Div(
+                Div(Field("contacted"), css_class="col-sm-6"),
+                Div(Field("contacted_count"), css_class="col-sm-6"),
+                css_class="row",
+            ),
+            "third_party_number",
+            "description",
+        )
+
+    def clean_occurred_at(self) -> Any:
+        value = self.cleaned_data.get("occurred_at")
+        # A few minutes of slack for a phone clock that runs ahead.
+        if value and value > timezone.now() + timedelta(minutes=10):
+            raise forms.ValidationError(_("The time cannot be in the future."))
+        return value
+
+    def clean_third_party_number(self) -> str:
+        raw = self.cleaned_data.get("third_party_number", "")
+        if not raw:
+            return ""
+        number = normalize_phone(raw)
+        if not number or not 5 <= len(number) <= 15:
+            raise forms.ValidationError(_("Enter a phone number, or leave this empty."))
+        return number
+
+
+class BaseIncidentFormSet(forms.BaseModelFormSet):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Incident.objects.none())
+        super().__init__(*args, **kwargs)
+
+
+IncidentFormSet = forms.modelformset_factory(
+    Incident,
+    form=IncidentForm,
+    formset=BaseIncidentFormSet,
+    extra=1,
+    max_num=30,
+    validate_max=True,
+    can_delete=False,
+)
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.CharField(widget=forms.HiddenInput)
+    note = forms.CharField(
+        label=_("Why (required when closing or reopening)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def transition_label(status: str) -> str:
+    return str(ACTION_LABELS.get(status, status))

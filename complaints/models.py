@@ -1,0 +1,395 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lib.phones import mask_phone, normalize_phone
+
+# Crockford's base32 without I, L, O, U: nothing to confuse when read aloud on the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """An unguessable, short reference such as 'K7Q4M-2XP9B' (50 random bits)."""
+    length = settings.COMPLAINT_REFERENCE_LENGTH
+    raw = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(length))
+    half = length // 2
+    return f"{raw[:half]}-{raw[half:]}"
+
+
+class LicenceType(models.TextChoices):
+    BANK = "bank", _("Bank")
+    CONSUMER_FINANCE = "consumer_finance", _("Consumer finance company")
+    MICRO_LOAN = "micro_loan", _("Small-loan company (incl. online)")
+    PLATFORM = "platform", _("Loan-facilitation or technology platform")
+    OTHER = "other", _("Other or unknown")
+
+
+class Lender(models.Model):
+    """A lending brand or institution that borrowers complain about.
+
+    Lenders that borrowers name themselves start unconfirmed; an admin confirms them or
+    merges them into an existing lender (`merged_into`).
+    """
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    other_names = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("App and brand names, one per line."),
+    )
+    licence_type = models.CharField(
+        _("licence type"),
+        max_length=20,
+        choices=LicenceType.choices,
+        default=LicenceType.OTHER,
+    )
+    service_phone = models.CharField(_("customer-service phone"), max_length=40, blank=True)
+    service_email = models.EmailField(_("customer-service email"), blank=True)
+    service_url = models.URLField(_("customer-service website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    confirmed = models.BooleanField(_("confirmed by an admin"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("named by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lender")
+        verbose_name_plural = _("lenders")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def other_names_list(self) -> list[str]:
+        return [n.strip() for n in self.other_names.splitlines() if n.strip()]
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    WAITING_LENDER = "waiting_lender", _("Waiting for the lender")
+    WAITING_REGULATOR = "waiting_regulator", _("Waiting for a regulator")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.UNDER_REVIEW,
+        Status.WAITING_LENDER,
+        Status.WAITING_REGULATOR,
+    }
+)
+
+
+class FilerRelation(models.TextChoices):
+    SELF = "self", _("I am the borrower")
+    FAMILY = "family", _("A relative of the borrower")
+    FRIEND = "friend", _("A friend of the borrower")
+    COLLEAGUE = "colleague", _("A colleague or employer of the borrower")
+    OTHER = "other", _("Another person the collectors contacted")
+
+
+class Outcome(models.TextChoices):
+    STOP_THIRD_PARTIES = "stop_third_parties", _("Stop contacting my family, friends and colleagues")
+    STOP_HARASSMENT = "stop_harassment", _("Stop threats, insults and harassment")
+    APOLOGY = "apology", _("A written apology")
+    DELETE_DATA = "delete_data", _("Delete my contact list and personal data")
+    CORRECT_RECORDS = "correct_records", _("Correct my credit or debt records")
+    REMOVE_POSTS = "remove_posts", _("Remove what was posted about me")
+    FAIR_REPAYMENT = "fair_repayment", _("A fair repayment plan without unlawful fees")
+    INVESTIGATE = "investigate", _("Investigate and punish the collector")
+
+
+class Province(models.TextChoices):
+    """Provincial-level divisions by their administrative code (GB/T 2260)."""
+
+    BEIJING = "110000", _("Beijing")
+    TIANJIN = "120000", _("Tianjin")
+    HEBEI = "130000", _("Hebei")
+    SHANXI = "140000", _("Shanxi")
+    INNER_MONGOLIA = "150000", _("Inner Mongolia")
+    LIAONING = "210000", _("Liaoning")
+    JILIN = "220000", _("Jilin")
+    HEILONGJIANG = "230000", _("Heilongjiang")
+    SHANGHAI = "310000", _("Shanghai")
+    JIANGSU = "320000", _("Jiangsu")
+    ZHEJIANG = "330000", _("Zhejiang")
+    ANHUI = "340000", _("Anhui")
+    FUJIAN = "350000", _("Fujian")
+    JIANGXI = "360000", _("Jiangxi")
+    SHANDONG = "370000", _("Shandong")
+    HENAN = "410000", _("Henan")
+    HUBEI = "420000", _("Hubei")
+    HUNAN = "430000", _("Hunan")
+    GUANGDONG = "440000", _("Guangdong")
+    GUANGXI = "450000", _("Guangxi")
+    HAINAN = "460000", _("Hainan")
+    CHONGQING = "500000", _("Chongqing")
+    SICHUAN = "510000", _("Sichuan")
+    GUIZHOU = "520000", _("Guizhou")
+    YUNNAN = "530000", _("Yunnan")
+    TIBET = "540000", _("Tibet")
+    SHAANXI = "610000", _("Shaanxi")
+    GANSU = "620000", _("Gansu")
+    QINGHAI = "630000", _("Qinghai")
+    NINGXIA = "640000", _("Ningxia")
+    XINJIANG = "650000", _("Xinjiang")
+
+
+class Complaint(models.Model):
+    """One person's complaint against one lender about how a debt was collected."""
+
+    reference = models.CharField(
+        _("reference"), max_length=16, unique=True, default=new_reference, editable=False
+    )
+    filer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.CASCADE,
+        related_name="complaints",
+    )
+    filer_relation = models.CharField(
+        _("who is filing"),
+        max_length=16,
+        choices=FilerRelation.choices,
+        default=FilerRelation.SELF,
+    )
+    lender = models.ForeignKey(
+        Lender,
+        verbose_name=_("lender (app or brand)"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    # The brand is often not the legal lender; the funding institution in the loan
+    # contract decides which regulator supervises the loan.
+    funding_institution = models.ForeignKey(
+        Lender,
+        verbose_name=_("funding institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funded_complaints",
+    )
+    summary = models.TextField(_("what happened, in your words"), blank=True, max_length=5000)
+    desired_outcomes = models.JSONField(_("what you want"), default=list, blank=True)
+    province = models.CharField(_("province"), max_length=6, choices=Province.choices, blank=True)
+    # Loan facts: all optional. The borrower decides what to share.
+    loan_amount = models.DecimalField(
+        _("amount borrowed (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    loan_date = models.DateField(_("date of the loan"), null=True, blank=True)
+    is_overdue = models.BooleanField(_("repayment is overdue"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-status_changed_at"]
+        indexes = [
+            # "My complaints": a filer's complaints, latest change first.
+            models.Index(fields=["filer", "-status_changed_at"], name="complaint_filer_recent"),
+            # Advocates' queue by status, latest change first.
+            models.Index(fields=["status", "-status_changed_at"], name="complaint_status_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in Status]),
+                name="complaint_status_valid",
+            ),
+            # A complaint past the draft stage knows when it was submitted (a draft may be
+            # discarded, i.e. closed, without ever being submitted).
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "closed"]) | models.Q(submitted_at__isnull=False),
+                name="complaint_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("complaints:detail", args=[self.reference])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def get_desired_outcomes_display(self) -> list[str]:
+        labels = dict(Outcome.choices)
+        return [str(labels[code]) for code in self.desired_outcomes if code in labels]
+
+
+class Channel(models.TextChoices):
+    CALL = "call", _("Phone call")
+    SMS = "sms", _("SMS")
+    IM = "im", _("WeChat / QQ / group chat")
+    APP = "app", _("App notification")
+    VISIT = "visit", _("Visit in person")
+    LETTER = "letter", _("Letter or parcel")
+    SOCIAL = "social", _("Social media post")
+    OTHER = "other", _("Other")
+
+
+class HarassmentKind(models.TextChoices):
+    """The kinds a borrower can tell apart; `../shared/domain/` maps each to the rules."""
+
+    THIRD_PARTIES = "third_parties", _("Contacting family, friends or colleagues (爆通讯录)")
+    THREATS = "threats", _("Threats")
+    INSULTS = "insults", _("Insults or obscenity")
+    PUBLIC_SHAMING = "public_shaming", _("Public shaming or posting personal information")
+    NIGHT_CALLS = "night_calls", _("Contact at night (22:00–08:00)")
+    EXCESSIVE_FREQUENCY = "excessive_frequency", _("Too many calls or messages")
+    IMPERSONATION = "impersonation", _("Posing as police or court, or fake legal documents")
+    VISIT = "visit", _("Visiting home or workplace")
+    UNLAWFUL_FEES = "unlawful_fees", _("Demanding unlawful fees")
+    OTHER = "other", _("Other")
+
+
+class ContactedParty(models.TextChoices):
+    SELF = "self", _("Me (the borrower)")
+    FAMILY = "family", _("Family")
+    FRIENDS = "friends", _("Friends")
+    COLLEAGUES = "colleagues", _("Colleagues or employer")
+    CONTACT_LIST = "contact_list", _("People in my contact list")
+    EMERGENCY_CONTACT = "emergency_contact", _("My emergency contact")
+    PUBLIC = "public", _("The public")
+    OTHER = "other", _("Others")
+
+
+def normalize_collector_id(raw: str) -> str:
+    """One key per collector however the number was typed; accounts compare case-blind."""
+    phone = normalize_phone(raw)
+    return phone or (raw or "").strip().lower()
+
+
+class Incident(models.Model):
+    """One harassment event. Borrowers keep adding these after filing: harassment goes on."""
+
+    complaint = models.ForeignKey(
+        Complaint,
+        verbose_name=_("complaint"),
+        on_delete=models.CASCADE,
+        related_name="incidents",
+    )
+    occurred_at = models.DateTimeField(_("when it happened"))
+    channel = models.CharField(_("how"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(_("what they did"), max_length=24, choices=HarassmentKind.choices)
+    collector_id = models.CharField(_("collector's number or account"), max_length=80, blank=True)
+    # Kept beside the raw value so the same collector links across complaints.
+    collector_id_normalized = models.CharField(max_length=80, blank=True, editable=False)
+    contacted = models.CharField(
+        _("who was contacted"),
+        max_length=20,
+        choices=ContactedParty.choices,
+        default=ContactedParty.SELF,
+    )
+    contacted_count = models.PositiveIntegerField(_("how many people were contacted"), null=True, blank=True)
+    # A third party never consented to being here: store it only when the borrower
+    # chooses to, and show it masked.
+    third_party_number = models.CharField(
+        _("number of a contacted person (optional)"), max_length=20, blank=True
+    )
+    description = models.TextField(_("what was said or done"), blank=True, max_length=5000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["occurred_at", "pk"]
+        indexes = [
+            # A complaint's incidents in time order.
+            models.Index(fields=["complaint", "occurred_at"], name="incident_complaint_time"),
+            # Collector linking: every incident that names a number.
+            models.Index(fields=["collector_id_normalized"], name="incident_collector"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def third_party_number_masked(self) -> str:
+        return mask_phone(self.third_party_number) if self.third_party_number else ""
+
+
+class TimelineEvent(models.Model):
+    """Append-only history of a complaint: status changes and what was added to it.
+
+    The complaint's timeline is read from here, never reconstructed.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft started")
+        STATUS = "status", _("Status changed")
+        INCIDENT = "incident", _("Incident recorded")
+        EDITED = "edited", _("Details edited")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("why"), blank=True, max_length=2000)
+    # Entries only caseworkers see (later: advocates' internal notes).
+    internal = models.BooleanField(_("internal"), default=False)
+    created = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["created", "pk"]
+        indexes = [
+            # A complaint's timeline in time order.
+            models.Index(fields=["complaint", "created"], name="event_complaint_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.created:%Y-%m-%d %H:%M}"

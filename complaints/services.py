@@ -1,0 +1,256 @@
+"""Everything that changes a complaint. Views validate input, then call one of these.
+
+Each service checks who acts and the current state, raises ComplaintError with a
+message for the user when the move is not allowed, and writes the timeline in the
+same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import permissions
+
+from . import workflow
+from .models import (
+    Complaint,
+    Incident,
+    Lender,
+    Status,
+    TimelineEvent,
+    normalize_collector_id,
+)
+
+
+class ComplaintError(Exception):
+    """A change the role or the state does not allow; the message is for the user."""
+
+
+COMPLAINT_FIELDS = (
+    "filer_relation",
+    "summary",
+    "desired_outcomes",
+    "province",
+    "loan_amount",
+    "loan_date",
+    "is_overdue",
+)
+INCIDENT_FIELDS = (
+    "occurred_at",
+    "channel",
+    "kind",
+    "collector_id",
+    "contacted",
+    "contacted_count",
+    "third_party_number",
+    "description",
+)
+
+
+def lender_find(name: str) -> Lender | None:
+    """The lender a name refers to: by its name or one of its other names."""
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    lender = Lender.objects.filter(name__iexact=name).first()
+    if lender is None:
+        # other_names is one name per line; a contains-match narrows, the exact check decides.
+        for candidate in Lender.objects.filter(other_names__icontains=name):
+            if name.casefold() in (n.casefold() for n in candidate.other_names_list):
+                lender = candidate
+                break
+    # Admins merge duplicates; follow the chain to the lender that survived.
+    seen = set()
+    while lender is not None and lender.merged_into_id and lender.pk not in seen:
+        seen.add(lender.pk)
+        lender = lender.merged_into
+    return lender
+
+
+def lender_resolve(*, name: str, named_by: Any) -> Lender:
+    """A known lender, or a new unconfirmed one that waits for an admin."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise ComplaintError(_("Please name the lender."))
+    lender = lender_find(name)
+    if lender is not None:
+        return lender
+    lender, _created = Lender.objects.get_or_create(
+        name=name[:120], defaults={"named_by": named_by, "confirmed": False}
+    )
+    return lender
+
+
+def _apply_incident(incident: Incident, data: Mapping[str, Any]) -> None:
+    for field in INCIDENT_FIELDS:
+        if field in data:
+            setattr(incident, field, data[field] if data[field] is not None else "")
+    if incident.contacted_count == "":
+        incident.contacted_count = None
+    incident.collector_id_normalized = normalize_collector_id(incident.collector_id)
+
+
+def _log(
+    complaint: Complaint,
+    *,
+    kind: str,
+    actor: Any,
+    now: datetime,
+    note: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    internal: bool = False,
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        complaint=complaint,
+        kind=kind,
+        actor=actor,
+        note=note,
+        from_status=from_status,
+        to_status=to_status,
+        internal=internal,
+        created=now,
+    )
+
+
+@transaction.atomic
+def complaint_save_draft(
+    *,
+    filer: Any,
+    lender_name: str,
+    funding_name: str = "",
+    data: Mapping[str, Any],
+    incidents: Iterable[Mapping[str, Any]] = (),
+    complaint: Complaint | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Create a draft, or update one the filer owns; new incidents are appended."""
+    now = now or timezone.now()
+    lender = lender_resolve(name=lender_name, named_by=filer)
+    funding = lender_resolve(name=funding_name, named_by=filer) if funding_name.strip() else None
+    if complaint is None:
+        complaint = Complaint(filer=filer, status=Status.DRAFT, created=now, status_changed_at=now)
+        is_new = True
+    else:
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if not permissions.can_edit_details(filer, complaint):
+            raise ComplaintError(_("Only a draft can be edited, and only by the person who filed it."))
+        is_new = False
+    complaint.lender = lender
+    complaint.funding_institution = funding
+    for field in COMPLAINT_FIELDS:
+        if field in data:
+            setattr(complaint, field, data[field])
+    if complaint.summary is None:
+        complaint.summary = ""
+    complaint.save()
+    if is_new:
+        _log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
+    for incident_data in incidents:
+        incident = Incident(complaint=complaint, created_by=filer, created=now)
+        _apply_incident(incident, incident_data)
+        incident.save()
+    return complaint
+
+
+@transaction.atomic
+def incident_add(
+    *, complaint: Complaint, actor: Any, data: Mapping[str, Any], now: datetime | None = None
+) -> Incident:
+    now = now or timezone.now()
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not permissions.can_add_incident(actor, complaint):
+        raise ComplaintError(_("You cannot add incidents to this complaint."))
+    incident = Incident(complaint=complaint, created_by=actor, created=now)
+    _apply_incident(incident, data)
+    incident.save()
+    if not complaint.is_draft:
+        # Drafts are still being written; after filing, each new incident is news.
+        _log(
+            complaint,
+            kind=TimelineEvent.Kind.INCIDENT,
+            actor=actor,
+            now=now,
+            note=str(incident.get_kind_display()),
+        )
+    return incident
+
+
+def _check_ready_to_submit(complaint: Complaint) -> None:
+    missing = []
+    if not complaint.summary.strip():
+        missing.append(_("a short description of what happened"))
+    if not complaint.incidents.exists():
+        missing.append(_("at least one incident"))
+    if missing:
+        raise ComplaintError(
+            _("Before you submit, please add %(missing)s.") % {"missing": _(", ").join(missing)}
+        )
+
+
+@transaction.atomic
+def complaint_transition(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    to_status: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Complaint:
+    """Move a complaint to `to_status` if the workflow allows it for this actor.
+
+    The row is locked first, so two people pressing buttons at once cannot both act on
+    the same old status.
+    """
+    now = now or timezone.now()
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if to_status not in Status.values:
+        raise ComplaintError(_("Unknown status."))
+    src = complaint.status
+    if src == to_status:
+        raise ComplaintError(_("The complaint already has this status."))
+    if (src, to_status) not in workflow.TRANSITIONS:
+        raise ComplaintError(
+            _("A complaint cannot go from “%(src)s” to “%(dst)s”.")
+            % {"src": Status(src).label, "dst": Status(to_status).label}
+        )
+    if not workflow.is_allowed(src, to_status, permissions.actor_kinds(actor, complaint)):
+        raise ComplaintError(_("You are not allowed to make this change."))
+    note = (note or "").strip()
+    if workflow.needs_reason(src, to_status) and not note:
+        raise ComplaintError(_("Please say why."))
+    if to_status == Status.SUBMITTED and src == Status.DRAFT:
+        _check_ready_to_submit(complaint)
+        complaint.submitted_at = now
+    complaint.status = to_status
+    complaint.status_changed_at = now
+    complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
+    _log(
+        complaint,
+        kind=TimelineEvent.Kind.STATUS,
+        actor=actor,
+        now=now,
+        note=note,
+        from_status=src,
+        to_status=to_status,
+    )
+    return complaint
+
+
+def complaint_submit(*, complaint: Complaint, actor: Any, now: datetime | None = None) -> Complaint:
+    return complaint_transition(complaint=complaint, actor=actor, to_status=Status.SUBMITTED, now=now)
+
+
+def lenders_matching(query: str, limit: int = 20) -> list[Lender]:
+    """Lenders for the filing form's suggestions: confirmed ones, by name or other name."""
+    qs = Lender.objects.filter(merged_into__isnull=True, confirmed=True)
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(other_names__icontains=query))
+    return list(qs.order_by("name")[:limit])

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+
+from . import services, workflow
+from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
+from .models import Complaint, Lender, Status, TimelineEvent
+
+MY_COMPLAINTS_PER_PAGE = 20
+
+
+def _get_complaint_for_user(request: HttpRequest, reference: str) -> Complaint:
+    """The complaint if this user may see it; 404 otherwise.
+
+    404 rather than 403: a stranger must not learn that a reference exists.
+    """
+    qs = permissions.visible_complaints(request.user).select_related("lender", "funding_institution", "filer")
+    try:
+        return qs.get(reference=reference.upper())
+    except Complaint.DoesNotExist:
+        raise Http404 from None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+def _lender_suggestions() -> list[str]:
+    names: list[str] = []
+    for lender in Lender.objects.filter(confirmed=True, merged_into__isnull=True).only("name", "other_names"):
+        names.append(lender.name)
+        names.extend(lender.other_names_list)
+    return sorted(set(names))
+
+
+def _save_complaint_form(
+    request: HttpRequest, complaint: Complaint | None
+) -> tuple[HttpResponse | None, ComplaintForm, Any]:
+    """Validate the filing form; on success save the draft and maybe submit it."""
+    form = ComplaintForm(request.POST, instance=complaint)
+    formset = IncidentFormSet(request.POST, prefix="incidents")
+    wants_submit = request.POST.get("action") == "submit"
+    if not (form.is_valid() and formset.is_valid()):
+        messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
+        return None, form, formset
+    new_incidents = [f.cleaned_data for f in formset.forms if f.has_changed()]
+    if wants_submit:
+        has_incidents = bool(new_incidents) or (complaint is not None and complaint.incidents.exists())
+        if not form.cleaned_data.get("summary", "").strip():
+            form.add_error("summary", _("Please describe what happened before you submit."))
+        if not has_incidents:
+            message = _("Please record at least one incident before you submit.")
+            # Beside the incident entry when the page has one (it always does with JS off).
+            (formset.forms[0] if formset.forms else form).add_error(None, message)
+        if form.errors or any(f.errors for f in formset.forms):
+            messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
+            return None, form, formset
+    try:
+        saved = services.complaint_save_draft(
+            filer=request.user,
+            lender_name=form.cleaned_data["lender_name"],
+            funding_name=form.cleaned_data.get("funding_name", ""),
+            data=form.cleaned_data,
+            incidents=new_incidents,
+            complaint=complaint,
+        )
+    except services.ComplaintError as e:
+        messages.error(request, str(e))
+        return None, form, formset
+    if not wants_submit:
+        messages.success(request, _("Draft saved. You can come back to it any time."))
+        return redirect("complaints:edit", saved.reference), form, formset
+    try:
+        services.complaint_submit(complaint=saved, actor=request.user)
+    except services.ComplaintError as e:
+        messages.error(request, str(e))
+        return redirect("complaints:edit", saved.reference), form, formset
+    messages.success(
+        request,
+        _("Your complaint %(reference)s was submitted. Keep adding incidents as they happen.")
+        % {"reference": saved.reference},
+    )
+    return redirect(saved), form, formset
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        response, form, formset = _save_complaint_form(request, None)
+        if response is not None:
+            return response
+    else:
+        form = ComplaintForm()
+        formset = IncidentFormSet(prefix="incidents")
+    return render(
+        request,
+        "complaints/complaint_form.html",
+        {"form": form, "formset": formset, "lender_names": _lender_suggestions()},
+    )
+
+
+@login_required
+def edit(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = _get_complaint_for_user(request, reference)
+    if not permissions.can_edit_details(request.user, complaint):
+        messages.info(request, _("This complaint was already submitted; add new incidents below."))
+        return redirect(complaint)
+    if request.method == "POST":
+        response, form, formset = _save_complaint_form(request, complaint)
+        if response is not None:
+            return response
+    else:
+        form = ComplaintForm(instance=complaint)
+        formset = IncidentFormSet(prefix="incidents")
+    return render(
+        request,
+        "complaints/complaint_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "complaint": complaint,
+            "incidents": complaint.incidents.all(),
+            "lender_names": _lender_suggestions(),
+        },
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    qs = (
+        Complaint.objects.filter(filer=request.user)
+        .select_related("lender")
+        .annotate(incident_count=Count("incidents"))
+        .order_by("-status_changed_at", "-pk")
+    )
+    page = Paginator(qs, MY_COMPLAINTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "complaints/mine.html", {"page": page})
+
+
+def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
+    user = request.user
+    events = complaint.events.select_related("actor")
+    if not permissions.can_see_internal(user, complaint):
+        events = events.filter(internal=False)
+    actions = [
+        {
+            "status": target,
+            "label": workflow.ACTION_LABELS.get(target, target),
+            "needs_reason": workflow.needs_reason(complaint.status, target),
+            "primary": target not in (Status.CLOSED,),
+        }
+        for target in permissions.allowed_targets(user, complaint)
+    ]
+    return {
+        "complaint": complaint,
+        "incidents": complaint.incidents.all(),
+        "events": events,
+        "actions": actions,
+        "can_edit": permissions.can_edit_details(user, complaint),
+        "can_add_incident": permissions.can_add_incident(user, complaint),
+        "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
+        "is_filer": complaint.filer_id == user.pk,
+        "Kind": TimelineEvent.Kind,
+    }
+
+
+@login_required
+def detail(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = _get_complaint_for_user(request, reference)
+    return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
+
+
+@login_required
+def add_incident(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = _get_complaint_for_user(request, reference)
+    if not permissions.can_add_incident(request.user, complaint):
+        messages.error(request, _("You cannot add incidents to this complaint."))
+        return redirect(complaint)
+    form = IncidentForm(request.POST or None, prefix="incident")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.incident_add(complaint=complaint, actor=request.user, data=form.cleaned_data)
+            except services.ComplaintError as e:
+                messages.error(request, str(e))
+            else:
+                messages.success(request, _("Incident recorded."))
+                return redirect(f"{complaint.get_absolute_url()}#incidents")
+        else:
+            messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
+    return render(
+        request,
+        "complaints/incident_form.html",
+        {"complaint": complaint, "incident_form": form},
+    )
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = _get_complaint_for_user(request, reference)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That change could not be made."))
+        return redirect(complaint)
+    try:
+        services.complaint_transition(
+            complaint=complaint,
+            actor=request.user,
+            to_status=form.cleaned_data["to_status"],
+            note=form.cleaned_data["note"],
+        )
+    except services.ComplaintError as e:
+        messages.error(request, str(e))
+        if complaint.is_draft:
+            return redirect("complaints:edit", complaint.reference)
+    else:
+        complaint.refresh_from_db()
+        messages.success(
+            request,
+            _("Status is now “%(status)s”.") % {"status": complaint.get_status_display()},
+        )
+    return redirect(complaint)

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from complaints import views as complaint_views
+from lib import health
+
+admin.site.site_header = "催收投诉 · Collection complaints"
+admin.site.site_title = "催收投诉"
+
+urlpatterns = [
+    path("", complaint_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("complaints/", include("complaints.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

@@ -1,0 +1,171 @@
+"""Every status rule, allowed and refused, for each kind of actor."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.urls import reverse
+
+from complaints import services
+from complaints.models import Status, TimelineEvent
+from tests.factories import ComplaintFactory, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+S = Status
+# The specification, written out independently of complaints.workflow: (from, to) -> who.
+ALLOWED = {
+    (S.DRAFT, S.SUBMITTED): {"filer"},
+    (S.DRAFT, S.CLOSED): {"filer"},
+    (S.SUBMITTED, S.UNDER_REVIEW): {"advocate", "admin"},
+    (S.SUBMITTED, S.WAITING_LENDER): {"filer", "advocate", "admin"},
+    (S.SUBMITTED, S.CLOSED): {"filer", "advocate", "admin"},
+    (S.UNDER_REVIEW, S.WAITING_LENDER): {"filer", "advocate", "admin"},
+    (S.UNDER_REVIEW, S.WAITING_REGULATOR): {"advocate", "admin"},
+    (S.UNDER_REVIEW, S.RESOLVED): {"advocate", "admin"},
+    (S.UNDER_REVIEW, S.CLOSED): {"filer", "advocate", "admin"},
+    (S.WAITING_LENDER, S.WAITING_REGULATOR): {"filer", "advocate", "admin"},
+    (S.WAITING_LENDER, S.RESOLVED): {"filer", "advocate", "admin"},
+    (S.WAITING_LENDER, S.CLOSED): {"filer", "advocate", "admin"},
+    (S.WAITING_REGULATOR, S.RESOLVED): {"filer", "advocate", "admin"},
+    (S.WAITING_REGULATOR, S.CLOSED): {"filer", "advocate", "admin"},
+    (S.RESOLVED, S.SUBMITTED): {"filer"},
+    (S.RESOLVED, S.UNDER_REVIEW): {"advocate", "admin"},
+    (S.CLOSED, S.SUBMITTED): {"filer"},
+    (S.CLOSED, S.UNDER_REVIEW): {"advocate", "admin"},
+}
+ACTORS = ["filer", "advocate", "admin", "stranger"]
+ALL_MOVES = [(src, dst, actor) for src, dst in itertools.permutations(Status.values, 2) for actor in ACTORS]
+
+
+@pytest.fixture
+def people(borrower, other_borrower, advocate, admin_user):
+    return {"filer": borrower, "stranger": other_borrower, "advocate": advocate, "admin": admin_user}
+
+
+@pytest.mark.parametrize(("src", "dst", "actor"), ALL_MOVES)
+def test_each_move_is_allowed_or_refused_as_specified(people, src, dst, actor):
+    complaint = ComplaintFactory(filer=people["filer"], status=src)
+    IncidentFactory(complaint=complaint)
+    allowed = actor in ALLOWED.get((src, dst), set())
+
+    if allowed:
+        services.complaint_transition(
+            complaint=complaint, actor=people[actor], to_status=dst, note="因为需要"
+        )
+    else:
+        with pytest.raises(services.ComplaintError):
+            services.complaint_transition(
+                complaint=complaint, actor=people[actor], to_status=dst, note="因为需要"
+            )
+
+    complaint.refresh_from_db()
+    assert complaint.status == (dst if allowed else src)
+    changes = TimelineEvent.objects.filter(complaint=complaint, kind=TimelineEvent.Kind.STATUS)
+    assert changes.count() == (1 if allowed else 0)
+
+
+def test_it_records_who_when_from_to_and_why(borrower):
+    complaint = ComplaintFactory(filer=borrower, status=S.WAITING_LENDER)
+
+    services.complaint_transition(complaint=complaint, actor=borrower, to_status=S.CLOSED, note="已协商解决")
+
+    event = TimelineEvent.objects.get(complaint=complaint)
+    assert (event.actor, event.from_status, event.to_status, event.note) == (
+        borrower,
+        S.WAITING_LENDER,
+        S.CLOSED,
+        "已协商解决",
+    )
+    assert event.created is not None
+
+
+def test_closing_needs_a_reason(borrower):
+    complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+
+    with pytest.raises(services.ComplaintError):
+        services.complaint_transition(complaint=complaint, actor=borrower, to_status=S.CLOSED, note=" ")
+
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED
+
+
+def test_submitting_needs_a_summary_and_an_incident(borrower):
+    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT, summary="")
+
+    with pytest.raises(services.ComplaintError, match="至少一条"):
+        services.complaint_submit(complaint=complaint, actor=borrower)
+
+    complaint.refresh_from_db()
+    assert complaint.status == S.DRAFT
+    assert complaint.submitted_at is None
+
+
+def test_submitting_sets_the_submission_time(borrower):
+    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT)
+    IncidentFactory(complaint=complaint)
+
+    services.complaint_submit(complaint=complaint, actor=borrower)
+
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED
+    assert complaint.submitted_at is not None
+
+
+class TestTransitionView:
+    def test_it_moves_the_status_on_post(self, client, advocate, borrower):
+        complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+        client.force_login(advocate)
+
+        response = client.post(
+            reverse("complaints:transition", args=[complaint.reference]), {"to_status": S.UNDER_REVIEW}
+        )
+
+        assert response.status_code == 302
+        complaint.refresh_from_db()
+        assert complaint.status == S.UNDER_REVIEW
+
+    def test_a_refused_move_is_a_message_not_a_500(self, client, borrower):
+        complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+        client.force_login(borrower)
+
+        response = client.post(
+            reverse("complaints:transition", args=[complaint.reference]),
+            {"to_status": S.RESOLVED},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        assert "不能从" in response.content.decode()
+        complaint.refresh_from_db()
+        assert complaint.status == S.SUBMITTED
+
+    def test_an_unknown_status_is_refused(self, client, borrower):
+        complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+        client.force_login(borrower)
+
+        response = client.post(
+            reverse("complaints:transition", args=[complaint.reference]),
+            {"to_status": "escalated"},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        complaint.refresh_from_db()
+        assert complaint.status == S.SUBMITTED
+
+    def test_it_rejects_get(self, client, borrower):
+        complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+        client.force_login(borrower)
+
+        assert client.get(reverse("complaints:transition", args=[complaint.reference])).status_code == 405
+
+    def test_the_detail_page_offers_only_allowed_moves(self, client, borrower):
+        complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+        client.force_login(borrower)
+
+        page = client.get(complaint.get_absolute_url()).content.decode()
+
+        assert f'value="{S.WAITING_LENDER}"' in page
+        assert f'value="{S.UNDER_REVIEW}"' not in page

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+
+from tests.factories import UserFactory
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def missing_service(reason: str) -> None:
+    """Skip for a missing service, except in CI's second pass, where it is a failure."""
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES is set but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def require_services() -> Callable[[str], None]:
+    return missing_service
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    path = chromium_path()
+    if path is None:
+        missing_service("Debian's chromium is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def borrower(db):
+    return UserFactory(username="alice", phone="13911112222", display_name="Alice")
+
+
+@pytest.fixture
+def other_borrower(db):
+    return UserFactory(username="charlie", phone="13933334444", display_name="Charlie")
+
+
+@pytest.fixture
+def advocate(db):
+    return UserFactory(username="bob", phone="13922223333", role="advocate", display_name="Bob")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", phone="13900009999", role="admin", is_staff=True, is_superuser=True)

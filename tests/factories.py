@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Role, User
+from complaints.models import Channel, Complaint, HarassmentKind, Incident, Lender, Status
+
+PASSWORD = "correct horse battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    phone = factory.Sequence(lambda n: f"137{n:08d}")
+    role = Role.BORROWER
+    password = factory.django.Password(PASSWORD)
+
+
+class LenderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lender
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"贷款App{n}")
+    confirmed = True
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Complaint
+
+    filer = factory.SubFactory(UserFactory)
+    lender = factory.SubFactory(LenderFactory)
+    summary = "催收打电话给我的家人。"
+    status = Status.DRAFT
+    submitted_at = factory.LazyAttribute(
+        lambda o: None if o.status == Status.DRAFT else timezone.now() - timedelta(days=1)
+    )
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    complaint = factory.SubFactory(ComplaintFactory)
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
+    channel = Channel.CALL
+    kind = HarassmentKind.THIRD_PARTIES
+    collector_id = "171 0000 1111"
+    collector_id_normalized = "17100001111"
