@@ -19,9 +19,12 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
-# gettext compiles the translations; Chromium and CJK fonts are for the browser tests.
+# gettext compiles the translations; ffmpeg verifies AMR recordings and makes playable
+# copies; Chromium and CJK fonts are for the browser tests.
 system-packages:
 	@command -v msgfmt >/dev/null || sh scripts/apt-install gettext
+	@command -v ffmpeg >/dev/null || sh scripts/apt-install ffmpeg
+	@/sbin/ldconfig -p | grep -q libmagic.so.1 || sh scripts/apt-install libmagic1
 
 browser-packages: system-packages
 	@command -v chromium >/dev/null || sh scripts/apt-install chromium fonts-noto-cjk
@@ -36,6 +39,7 @@ makemessages: $(VENV)/.run-deps
 run: $(VENV)/.run-deps messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_lenders
+	$(BIN)/python manage.py seed_regulators
 	@echo "Starting web, worker and scheduler on http://127.0.0.1:8000 (Ctrl-C stops all three)"
 	$(BIN)/honcho start
 

@@ -72,3 +72,13 @@ def can_see_internal(user: Any, complaint: Complaint) -> bool:
 def can_see_third_party_numbers(user: Any, complaint: Complaint) -> bool:
     """The filer typed them; caseworkers see them masked unless a later rule says so."""
     return workflow.FILER in actor_kinds(user, complaint)
+
+
+def can_upload_evidence(user: Any, complaint: Complaint) -> bool:
+    """Like incidents: the filer until the complaint is closed, caseworkers while it is open."""
+    return can_add_incident(user, complaint)
+
+
+def can_manage_evidence(user: Any, complaint: Complaint) -> bool:
+    """Captions, deletion of a draft's files and withdrawal are the filer's decisions."""
+    return workflow.FILER in actor_kinds(user, complaint)

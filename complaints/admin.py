@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Complaint, Incident, Lender, TimelineEvent
+from .models import Complaint, Incident, Lender, Outcome, TimelineEvent
 
 
 @admin.register(Lender)
@@ -63,8 +64,22 @@ class TimelineInline(admin.TabularInline):
         return False
 
 
+class ComplaintAdminForm(forms.ModelForm):
+    desired_outcomes = forms.MultipleChoiceField(
+        label=_("Desired outcome"),
+        choices=Outcome.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Complaint
+        fields = "__all__"  # noqa: DJ007 - the admin shows every field; readonly_fields guards the rest
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(admin.ModelAdmin):
+    form = ComplaintAdminForm
     list_display = (
         "reference",
         "lender",

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from lib.phones import normalize_phone
 
 from .models import Complaint, Incident, Outcome
-from .workflow import ACTION_LABELS
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -205,7 +204,3 @@ class TransitionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-
-def transition_label(status: str) -> str:
-    return str(ACTION_LABELS.get(status, status))

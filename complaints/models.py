@@ -345,7 +345,7 @@ class Incident(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} · {timezone.localtime(self.occurred_at):%Y-%m-%d %H:%M}"
 
     @property
     def third_party_number_masked(self) -> str:
@@ -363,11 +363,13 @@ class TimelineEvent(models.Model):
         STATUS = "status", _("Status changed")
         INCIDENT = "incident", _("Incident recorded")
         EDITED = "edited", _("Details edited")
+        EVIDENCE = "evidence", _("Evidence added")
+        EVIDENCE_WITHDRAWN = "evidence_withdrawn", _("Evidence withdrawn")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -392,4 +394,10 @@ class TimelineEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} {self.kind} {self.created:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.created):%Y-%m-%d %H:%M}"
+
+    @property
+    def display_note(self) -> str:
+        if self.kind == self.Kind.INCIDENT and self.note in HarassmentKind.values:
+            return str(HarassmentKind(self.note).label)
+        return self.note

@@ -97,7 +97,7 @@ def _apply_incident(incident: Incident, data: Mapping[str, Any]) -> None:
     incident.collector_id_normalized = normalize_collector_id(incident.collector_id)
 
 
-def _log(
+def timeline_log(
     complaint: Complaint,
     *,
     kind: str,
@@ -152,7 +152,7 @@ def complaint_save_draft(
         complaint.summary = ""
     complaint.save()
     if is_new:
-        _log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
+        timeline_log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
     for incident_data in incidents:
         incident = Incident(complaint=complaint, created_by=filer, created=now)
         _apply_incident(incident, incident_data)
@@ -173,12 +173,13 @@ def incident_add(
     incident.save()
     if not complaint.is_draft:
         # Drafts are still being written; after filing, each new incident is news.
-        _log(
+        timeline_log(
             complaint,
             kind=TimelineEvent.Kind.INCIDENT,
             actor=actor,
             now=now,
-            note=str(incident.get_kind_display()),
+            # The code, not its label: each reader sees it in their own language.
+            note=incident.kind,
         )
     return incident
 
@@ -226,13 +227,14 @@ def complaint_transition(
     note = (note or "").strip()
     if workflow.needs_reason(src, to_status) and not note:
         raise ComplaintError(_("Please say why."))
-    if to_status == Status.SUBMITTED and src == Status.DRAFT:
+    if to_status == Status.SUBMITTED and complaint.submitted_at is None:
+        # Also a discarded draft that is reopened: it is submitted now for the first time.
         _check_ready_to_submit(complaint)
         complaint.submitted_at = now
     complaint.status = to_status
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
-    _log(
+    timeline_log(
         complaint,
         kind=TimelineEvent.Kind.STATUS,
         actor=actor,

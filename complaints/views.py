@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from evidence.validation import ACCEPTED_EXTENSIONS
+from regulators.routing import route_for_complaint
 
 from . import services, workflow
 from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
@@ -20,7 +22,7 @@ from .models import Complaint, Lender, Status, TimelineEvent
 MY_COMPLAINTS_PER_PAGE = 20
 
 
-def _get_complaint_for_user(request: HttpRequest, reference: str) -> Complaint:
+def get_complaint_for_user(request: HttpRequest, reference: str) -> Complaint:
     """The complaint if this user may see it; 404 otherwise.
 
     404 rather than 403: a stranger must not learn that a reference exists.
@@ -112,7 +114,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = _get_complaint_for_user(request, reference)
+    complaint = get_complaint_for_user(request, reference)
     if not permissions.can_edit_details(request.user, complaint):
         messages.info(request, _("This complaint was already submitted; add new incidents below."))
         return redirect(complaint)
@@ -156,34 +158,45 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
     actions = [
         {
             "status": target,
-            "label": workflow.ACTION_LABELS.get(target, target),
+            "label": workflow.action_label(complaint.status, target),
+            "help": workflow.ACTION_HELP.get(target, "") if complaint.status != Status.DRAFT else "",
             "needs_reason": workflow.needs_reason(complaint.status, target),
             "primary": target not in (Status.CLOSED,),
         }
         for target in permissions.allowed_targets(user, complaint)
     ]
+    incidents = list(complaint.incidents.all())
+    evidence = list(complaint.evidence.order_by("created", "pk"))
+    evidence_by_incident = {i.pk: [e for e in evidence if e.incident_id == i.pk] for i in incidents}
     return {
         "complaint": complaint,
-        "incidents": complaint.incidents.all(),
+        "incidents": incidents,
+        "evidence_groups": [(i, evidence_by_incident[i.pk]) for i in incidents if evidence_by_incident[i.pk]],
+        "loose_evidence": [e for e in evidence if e.incident_id is None],
+        "evidence_count": len(evidence),
+        "can_upload": permissions.can_upload_evidence(user, complaint),
+        "can_manage_evidence": permissions.can_manage_evidence(user, complaint),
+        "accepted_extensions": ",".join(ACCEPTED_EXTENSIONS),
         "events": events,
         "actions": actions,
         "can_edit": permissions.can_edit_details(user, complaint),
         "can_add_incident": permissions.can_add_incident(user, complaint),
         "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
         "is_filer": complaint.filer_id == user.pk,
+        "route": route_for_complaint(complaint),
         "Kind": TimelineEvent.Kind,
     }
 
 
 @login_required
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = _get_complaint_for_user(request, reference)
+    complaint = get_complaint_for_user(request, reference)
     return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
 
 
 @login_required
 def add_incident(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = _get_complaint_for_user(request, reference)
+    complaint = get_complaint_for_user(request, reference)
     if not permissions.can_add_incident(request.user, complaint):
         messages.error(request, _("You cannot add incidents to this complaint."))
         return redirect(complaint)
@@ -209,7 +222,7 @@ def add_incident(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def transition(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = _get_complaint_for_user(request, reference)
+    complaint = get_complaint_for_user(request, reference)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That change could not be made."))

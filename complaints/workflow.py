@@ -51,11 +51,38 @@ REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
 ACTION_LABELS = {
     Status.SUBMITTED: _("Submit"),
     Status.UNDER_REVIEW: _("Start review"),
-    Status.WAITING_LENDER: _("Sent to the lender"),
-    Status.WAITING_REGULATOR: _("Escalated to a regulator"),
+    Status.WAITING_LENDER: _("I have sent it to the lender"),
+    Status.WAITING_REGULATOR: _("It was sent to a regulator"),
     Status.RESOLVED: _("Mark resolved"),
     Status.CLOSED: _("Close"),
 }
+
+
+# Some moves read differently depending on where they start.
+_SPECIAL_LABELS = {
+    (Status.DRAFT, Status.CLOSED): _("Discard this draft"),
+    (Status.RESOLVED, Status.SUBMITTED): _("Reopen: the harassment started again"),
+    (Status.CLOSED, Status.SUBMITTED): _("Reopen and submit"),
+    (Status.RESOLVED, Status.UNDER_REVIEW): _("Reopen for review"),
+    (Status.CLOSED, Status.UNDER_REVIEW): _("Reopen for review"),
+}
+
+# One line under the button, so nobody presses it without knowing what it means.
+ACTION_HELP = {
+    Status.SUBMITTED: _("Advocates can then see the complaint and help you."),
+    Status.UNDER_REVIEW: _("You take the case for review; the borrower sees that it is being looked at."),
+    Status.WAITING_LENDER: _(
+        "Press this once the complaint was sent to the lender (by its hotline, app or letter). "
+        "The lender must answer within its deadline."
+    ),
+    Status.WAITING_REGULATOR: _("Press this once the complaint was sent to a regulator."),
+    Status.RESOLVED: _("The harassment stopped or the lender gave a satisfying answer."),
+    Status.CLOSED: _("The complaint will not be pursued further. It stays on record."),
+}
+
+
+def action_label(src: str, dst: str) -> str:
+    return str(_SPECIAL_LABELS.get((src, dst)) or ACTION_LABELS.get(dst, dst))
 
 
 def is_allowed(src: str, dst: str, actor_kinds: frozenset[str]) -> bool:

@@ -145,6 +145,22 @@ STORAGES = {
     },
 }
 
+# Evidence uploads stream to temporary files (hashed on the way), never into memory.
+FILE_UPLOAD_HANDLERS = ["evidence.uploads.HashingTemporaryFileUploadHandler"]
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default="") or None
+MB = 1024 * 1024
+EVIDENCE_MAX_BYTES = {
+    "image": env.int("EVIDENCE_MAX_IMAGE_MB", default=25) * MB,
+    "recording": env.int("EVIDENCE_MAX_RECORDING_MB", default=300) * MB,
+    "document": env.int("EVIDENCE_MAX_DOCUMENT_MB", default=50) * MB,
+    "chat": env.int("EVIDENCE_MAX_CHAT_MB", default=10) * MB,
+}
+EVIDENCE_MAX_BYTES_PER_COMPLAINT = env.int("EVIDENCE_MAX_COMPLAINT_MB", default=2048) * MB
+EVIDENCE_MAX_FILES_PER_COMPLAINT = env.int("EVIDENCE_MAX_FILES_PER_COMPLAINT", default=300)
+# Larger than any photo a phone takes (about 50 Mpx), far below a decompression bomb.
+EVIDENCE_MAX_IMAGE_PIXELS = 60_000_000
+DATA_UPLOAD_MAX_NUMBER_FILES = 50
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -205,6 +221,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": 6 * 60 * 60,
+    },
+    "process-stalled-evidence": {
+        "task": "evidence.tasks.process_stalled_evidence",
+        "schedule": 15 * 60,
     },
 }
 

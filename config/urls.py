@@ -14,5 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("complaints/", include("complaints.urls")),
+    path("regulators/", include("regulators.urls")),
+    path("evidence/", include("evidence.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

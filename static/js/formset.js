@@ -23,3 +23,14 @@
     if (first) first.focus();
   });
 })();
+
+// After a failed submit the first wrong answer may be far down a long form on a phone:
+// bring it into view and put the cursor there.
+(function () {
+  "use strict";
+  var invalid = document.querySelector("main .is-invalid, main .invalid-feedback, main .alert-block.alert-danger");
+  if (!invalid) return;
+  invalid.scrollIntoView({ block: "center" });
+  var field = invalid.matches("input, select, textarea") ? invalid : null;
+  if (field) field.focus();
+})();

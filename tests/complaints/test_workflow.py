@@ -169,3 +169,47 @@ class TestTransitionView:
 
         assert f'value="{S.WAITING_LENDER}"' in page
         assert f'value="{S.UNDER_REVIEW}"' not in page
+
+
+def test_a_discarded_draft_can_be_reopened_only_when_ready(borrower):
+    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT, summary="")
+    services.complaint_transition(complaint=complaint, actor=borrower, to_status=S.CLOSED)
+
+    with pytest.raises(services.ComplaintError):
+        services.complaint_transition(
+            complaint=complaint, actor=borrower, to_status=S.SUBMITTED, note="重新提交"
+        )
+    complaint.refresh_from_db()
+    assert complaint.status == S.CLOSED
+
+    complaint.summary = "补充了描述"
+    complaint.save()
+    IncidentFactory(complaint=complaint)
+    services.complaint_transition(complaint=complaint, actor=borrower, to_status=S.SUBMITTED, note="重新提交")
+
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED
+    assert complaint.submitted_at is not None
+
+
+def test_an_incident_on_the_timeline_reads_in_the_readers_language(client, borrower):
+    complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+    services.incident_add(
+        complaint=complaint,
+        actor=borrower,
+        data={
+            "occurred_at": complaint.created,
+            "channel": "call",
+            "kind": "night_calls",
+            "contacted": "self",
+        },
+    )
+    client.force_login(borrower)
+
+    chinese = client.get(complaint.get_absolute_url()).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(complaint.get_absolute_url()).content.decode()
+
+    assert "夜间联系" in chinese
+    assert "Contact at night" in english
+    assert "夜间联系" not in english

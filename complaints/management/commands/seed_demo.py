@@ -27,6 +27,8 @@ from complaints.models import (
     new_reference,
     normalize_collector_id,
 )
+from evidence import demo_files
+from evidence import services as evidence_services
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published on purpose; refused without DEBUG
 DEMO_ACCOUNTS = [
@@ -156,6 +158,7 @@ class Command(BaseCommand):
                 "when DEBUG is off. Pass --force if this really is a demo server."
             )
         call_command("seed_lenders", stdout=self.stdout)
+        call_command("seed_regulators", stdout=self.stdout)
         users = self._accounts()
         for username, stories in DEMO_STORIES.items():
             self._stories(users[username], stories, users["advocate1"])
@@ -230,6 +233,20 @@ class Command(BaseCommand):
                     note="",
                     now=start + timedelta(days=step),
                 )
+            if story["incidents"]:
+                # Processed like any upload: after this transaction commits, by the worker.
+                first_incident = complaint.incidents.first()
+                for upload, caption in (
+                    (demo_files.chat_screenshot(), "催收员在微信上的威胁"),
+                    (demo_files.call_recording(), "催收电话录音"),
+                ):
+                    evidence_services.evidence_add(
+                        complaint=complaint,
+                        uploader=borrower,
+                        upload=upload,
+                        incident=first_incident,
+                        caption=caption,
+                    )
 
     def _synthetic(self, count: int, rng: random.Random) -> int:
         """Bulk inserts: N complaints over N/5 new borrowers, 1-3 incidents each."""

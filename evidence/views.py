@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import permissions
+from complaints.services import ComplaintError
+from complaints.views import get_complaint_for_user
+from lib.ranged import ranged_file_response
+
+from . import package, services
+from .models import Evidence
+
+# Evidence bytes are hostile: never sniffed, never rendered as a page, never cached publicly.
+_HOSTILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, no-store",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def _get_evidence_for_user(request: HttpRequest, public_id: str) -> Evidence:
+    """The evidence if its complaint is visible to this user; 404 otherwise (never 403)."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    try:
+        evidence = Evidence.objects.select_related("complaint").get(public_id=key)
+    except Evidence.DoesNotExist:
+        raise Http404 from None
+    if not permissions.visible_complaints(request.user).filter(pk=evidence.complaint_id).exists():
+        raise Http404
+    return evidence
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+def upload(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    if request.method != "POST":
+        return redirect(f"{complaint.get_absolute_url()}#evidence")
+    incident = None
+    incident_id = request.POST.get("incident", "")
+    if incident_id.isdigit():
+        incident = complaint.incidents.filter(pk=int(incident_id)).first()
+    uploads = request.FILES.getlist("files")
+    results = services.evidence_add_many(
+        complaint=complaint,
+        uploader=request.user,
+        uploads=uploads,
+        incident=incident,
+        caption=request.POST.get("caption", ""),
+    )
+    accepted = sum(r.accepted for r in results)
+    if _wants_json(request):
+        return JsonResponse({"files": [r.as_json() for r in results]}, status=200 if accepted else 400)
+    if not results:
+        messages.error(request, _("Choose at least one file to upload."))
+    if accepted:
+        messages.success(
+            request,
+            ngettext("%(n)d file added.", "%(n)d files added.", accepted) % {"n": accepted},
+        )
+    for result in results:
+        if not result.accepted:
+            messages.error(request, f"{result.name}: {result.error}")
+    return redirect(f"{complaint.get_absolute_url()}#evidence")
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, public_id: str) -> HttpResponse:
+    evidence = _get_evidence_for_user(request, public_id)
+    variant = request.GET.get("variant", "original")
+    if variant == "thumbnail":
+        field, content_type, inline = evidence.thumbnail, "image/jpeg", True
+        if field and field.name.endswith(".png"):
+            content_type = "image/png"
+    elif variant == "display":
+        field, content_type, inline = evidence.display_file, evidence.display_content_type, True
+        if not field and evidence.kind == Evidence.Kind.RECORDING:
+            # No cleaned copy (no ffmpeg): a recording carries no location, play the original.
+            field, content_type = evidence.file, evidence.content_type
+    else:
+        field, content_type, inline = evidence.file, evidence.content_type, False
+    if not field:
+        raise Http404
+    name = evidence.original_name if variant == "original" else f"{variant}-{evidence.original_name}"
+    response = ranged_file_response(
+        request,
+        field.open("rb"),
+        size=field.size,
+        content_type=content_type,
+        filename=name,
+        as_attachment=not inline,
+    )
+    for header, value in _HOSTILE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+@login_required
+@require_GET
+def package_download(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    items = list(complaint.evidence.select_related("incident").order_by("created", "pk"))
+    response = StreamingHttpResponse(package.stream_package(complaint, items), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, f"evidence-{complaint.reference}.zip")
+    for header, value in _HOSTILE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+@login_required
+@require_GET
+def manifest(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    items = list(enumerate(complaint.evidence.select_related("incident").order_by("created", "pk"), start=1))
+    return render(
+        request, "evidence/manifest.html", {"complaint": complaint, "rows": package.manifest_rows(items)}
+    )
+
+
+@login_required
+@require_POST
+def caption(request: HttpRequest, public_id: str) -> HttpResponse:
+    evidence = _get_evidence_for_user(request, public_id)
+    try:
+        services.evidence_set_caption(
+            evidence=evidence, actor=request.user, caption=request.POST.get("caption", "")
+        )
+    except ComplaintError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, _("Caption saved."))
+    return redirect(f"{evidence.complaint.get_absolute_url()}#evidence")
+
+
+@login_required
+@require_POST
+def remove(request: HttpRequest, public_id: str) -> HttpResponse:
+    evidence = _get_evidence_for_user(request, public_id)
+    try:
+        outcome = services.evidence_remove(
+            evidence=evidence, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ComplaintError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(
+            request, _("File deleted.") if outcome == "deleted" else _("File withdrawn; it stays on record.")
+        )
+    return redirect(f"{evidence.complaint.get_absolute_url()}#evidence")

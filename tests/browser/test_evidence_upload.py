@@ -1,0 +1,59 @@
+"""A borrower uploads a recording and a screenshot from the complaint page and sees both."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from complaints.models import Status
+from evidence import services
+from evidence.models import Evidence
+from tests.evidence import files
+from tests.factories import ComplaintFactory, IncidentFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_upload_a_recording_and_a_screenshot(live_server, page: Page, login_as, borrower):
+    complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    IncidentFactory(complaint=complaint)
+    login_as(borrower)
+    page.goto(live_server.url + complaint.get_absolute_url())
+
+    page.set_input_files(
+        "#evidence-files",
+        [
+            {"name": "催收电话.wav", "mimeType": "audio/wav", "buffer": files.audio("wav", seconds=2)},
+            {"name": "短信截图.png", "mimeType": "image/png", "buffer": files.png((800, 1200))},
+            {
+                "name": "evil.png",
+                "mimeType": "image/png",
+                "buffer": b"<html><script>alert(1)</script></html>",
+            },
+        ],
+    )
+    page.click("#evidence-submit")
+
+    progress = page.locator("#evidence-progress li")
+    expect(progress.nth(0)).to_contain_text("已接受")
+    expect(progress.nth(1)).to_contain_text("已接受")
+    expect(progress.nth(2)).to_contain_text("不接受")
+    assert Evidence.objects.count() == 2
+    # The test plays the Celery worker (in CI's Redis pass no worker runs beside the tests).
+    for evidence in Evidence.objects.all():
+        services.evidence_process(evidence_id=evidence.pk)
+
+    # One file was refused, so the page waits for the borrower to ask for the new files.
+    with page.expect_navigation():
+        page.locator("#evidence-progress a").click()
+    thumbnail = page.locator("img.evidence-thumb")
+    expect(thumbnail).to_have_count(1)
+    expect(page.locator("#evidence audio")).to_have_count(1)
+    page.wait_for_function("() => document.querySelector('img.evidence-thumb').naturalWidth > 0")
+    natural = page.evaluate("() => document.querySelector('img.evidence-thumb').naturalHeight")
+    assert natural == 320
+    playable = page.evaluate(
+        "async () => { const a = document.querySelector('#evidence audio'); a.preload = 'auto'; a.load();"
+        " await new Promise(r => a.addEventListener('loadedmetadata', r, {once: true})); return a.duration; }"
+    )
+    assert playable == pytest.approx(2.0, abs=0.2)
