@@ -208,6 +208,21 @@ class Complaint(models.Model):
     updated = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned advocate"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_complaints",
+    )
+    # The earliest answer still awaited (from an escalation), kept here so the queue can
+    # sort and filter by it without a join; escalation services maintain it.
+    next_due_at = models.DateTimeField(_("next answer due"), null=True, blank=True)
+    # Set while an advocate's request for more information waits for the borrower.
+    waiting_for_borrower_since = models.DateTimeField(
+        _("waiting for the borrower since"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("complaint")
@@ -218,6 +233,17 @@ class Complaint(models.Model):
             models.Index(fields=["filer", "-status_changed_at"], name="complaint_filer_recent"),
             # Advocates' queue by status, latest change first.
             models.Index(fields=["status", "-status_changed_at"], name="complaint_status_recent"),
+            # Queue: "assigned to me" and "unassigned", latest change first.
+            models.Index(fields=["assignee", "-status_changed_at"], name="complaint_assignee_recent"),
+            # Queue: overdue answers and sorting by the next deadline.
+            models.Index(
+                fields=["next_due_at"],
+                name="complaint_next_due",
+                condition=models.Q(next_due_at__isnull=False),
+            ),
+            # Queue filters by lender and by province.
+            models.Index(fields=["lender", "-status_changed_at"], name="complaint_lender_recent"),
+            models.Index(fields=["province", "-status_changed_at"], name="complaint_province_recent"),
         ]
         constraints = [
             models.CheckConstraint(
