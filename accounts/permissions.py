@@ -82,3 +82,19 @@ def can_upload_evidence(user: Any, complaint: Complaint) -> bool:
 def can_manage_evidence(user: Any, complaint: Complaint) -> bool:
     """Captions, deletion of a draft's files and withdrawal are the filer's decisions."""
     return workflow.FILER in actor_kinds(user, complaint)
+
+
+def caseworker_complaints(user: Any) -> QuerySet[Complaint]:
+    """What the advocates' queue lists: every submitted complaint, never a draft."""
+    if not is_caseworker(user):
+        return Complaint.objects.none()
+    return Complaint.objects.exclude(status=Status.DRAFT)
+
+
+def can_work_on_case(user: Any, complaint: Complaint) -> bool:
+    """Assignment, internal notes, requests to the borrower and evidence review."""
+    return workflow.CASEWORKER in actor_kinds(user, complaint)
+
+
+def can_answer_info_request(user: Any, complaint: Complaint) -> bool:
+    return workflow.FILER in actor_kinds(user, complaint)

@@ -6,6 +6,7 @@ from .forms import LoginForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("welcome/", views.after_login, name="after_login"),
     # Django's own views and URL names (login, logout, password_change, password_reset...).
     path(
         "login/",

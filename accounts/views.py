@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from . import services
+from . import permissions, services
 from .forms import SignUpForm
 
 
@@ -28,3 +28,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Welcome. Your account is ready; you can file a complaint now."))
         return redirect("complaints:create")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Each role lands where its work is: advocates at the queue, borrowers at their complaints."""
+    if permissions.is_caseworker(request.user):
+        return redirect("cases:queue")
+    return redirect("complaints:mine")

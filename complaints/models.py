@@ -391,6 +391,13 @@ class TimelineEvent(models.Model):
         EDITED = "edited", _("Details edited")
         EVIDENCE = "evidence", _("Evidence added")
         EVIDENCE_WITHDRAWN = "evidence_withdrawn", _("Evidence withdrawn")
+        EVIDENCE_REVIEWED = "evidence_reviewed", _("Evidence reviewed")
+        NOTE = "note", _("Internal note")
+        ASSIGNMENT = "assignment", _("Assignment changed")
+        INFO_REQUESTED = "info_requested", _("More information requested")
+        INFO_PROVIDED = "info_provided", _("Information provided")
+        ESCALATION = "escalation", _("Sent to a lender or regulator")
+        ANSWER = "answer", _("Answer received")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

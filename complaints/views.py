@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from cases.panel import case_panel_context
 from evidence.validation import ACCEPTED_EXTENSIONS
 from regulators.routing import route_for_complaint
 
@@ -166,7 +167,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         for target in permissions.allowed_targets(user, complaint)
     ]
     incidents = list(complaint.incidents.all())
-    evidence = list(complaint.evidence.order_by("created", "pk"))
+    evidence = list(complaint.evidence.prefetch_related("reviews").order_by("created", "pk"))
     evidence_by_incident = {i.pk: [e for e in evidence if e.incident_id == i.pk] for i in incidents}
     return {
         "complaint": complaint,
@@ -184,6 +185,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
         "is_filer": complaint.filer_id == user.pk,
         "route": route_for_complaint(complaint),
+        "info_requests": list(complaint.info_requests.all()),
+        **case_panel_context(request, complaint),
         "Kind": TimelineEvent.Kind,
     }
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "complaints",
     "evidence",
     "regulators",
+    "cases",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +102,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.PhoneEmailOrUsernameBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "complaints:mine"
+LOGIN_REDIRECT_URL = "after_login"
 LOGOUT_REDIRECT_URL = "home"
 
 PASSWORD_HASHERS = [

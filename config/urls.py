@@ -16,5 +16,6 @@ urlpatterns = [
     path("complaints/", include("complaints.urls")),
     path("regulators/", include("regulators.urls")),
     path("evidence/", include("evidence.urls")),
+    path("cases/", include("cases.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

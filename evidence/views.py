@@ -28,7 +28,7 @@ _HOSTILE_HEADERS = {
 }
 
 
-def _get_evidence_for_user(request: HttpRequest, public_id: str) -> Evidence:
+def get_evidence_for_user(request: HttpRequest, public_id: str) -> Evidence:
     """The evidence if its complaint is visible to this user; 404 otherwise (never 403)."""
     try:
         key = uuid.UUID(str(public_id))
@@ -83,7 +83,7 @@ def upload(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_GET
 def download(request: HttpRequest, public_id: str) -> HttpResponse:
-    evidence = _get_evidence_for_user(request, public_id)
+    evidence = get_evidence_for_user(request, public_id)
     variant = request.GET.get("variant", "original")
     if variant == "thumbnail":
         field, content_type, inline = evidence.thumbnail, "image/jpeg", True
@@ -137,7 +137,7 @@ def manifest(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def caption(request: HttpRequest, public_id: str) -> HttpResponse:
-    evidence = _get_evidence_for_user(request, public_id)
+    evidence = get_evidence_for_user(request, public_id)
     try:
         services.evidence_set_caption(
             evidence=evidence, actor=request.user, caption=request.POST.get("caption", "")
@@ -152,7 +152,7 @@ def caption(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def remove(request: HttpRequest, public_id: str) -> HttpResponse:
-    evidence = _get_evidence_for_user(request, public_id)
+    evidence = get_evidence_for_user(request, public_id)
     try:
         outcome = services.evidence_remove(
             evidence=evidence, actor=request.user, reason=request.POST.get("reason", "")

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import HarassmentKind, Lender, Province, Status
+
+from .selectors import SORTS
+
+PAGE_SIZES = (25, 50, 100)
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters; GET parameters, so any view of the queue can be bookmarked."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[(s.value, s.label) for s in Status if s != Status.DRAFT],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    lender = forms.ModelChoiceField(label=_("Lender"), required=False, queryset=Lender.objects.none())
+    funding = forms.ModelChoiceField(
+        label=_("Funding institution"), required=False, queryset=Lender.objects.none()
+    )
+    kind = forms.ChoiceField(label=_("Kind of harassment"), required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False)
+    assigned = forms.ChoiceField(
+        label=_("Assigned"),
+        required=False,
+        choices=[("", _("Anyone or nobody")), ("me", _("To me")), ("none", _("Unassigned"))],
+    )
+    overdue = forms.BooleanField(label=_("An answer is overdue"), required=False)
+    waiting = forms.BooleanField(label=_("Waiting for the borrower"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("recent", _("Latest change")),
+            ("oldest", _("Oldest change")),
+            ("due", _("Next deadline")),
+            ("filed", _("Newest filed")),
+        ],
+    )
+    per_page = forms.TypedChoiceField(
+        label=_("Per page"), required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=25
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only confirmed, surviving lenders: a dropdown of every name borrowers typed would grow without end.
+        lenders = Lender.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
+        self.fields["lender"].queryset = lenders
+        self.fields["funding"].queryset = lenders
+        self.fields["kind"].choices = [("", _("Any")), *list(HarassmentKind.choices)]
+        self.fields["province"].choices = [("", _("Any")), *list(Province.choices)]
+
+    def cleaned_or_defaults(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data) if self.is_valid() else dict.fromkeys(self.fields)
+        data["sort"] = data.get("sort") if data.get("sort") in SORTS else "recent"
+        data["per_page"] = data.get("per_page") or 25
+        return data
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("Hand over to"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, caseworkers: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody (release the case)"))] + [
+            (u.pk, str(u)) for u in caseworkers
+        ]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Internal note (borrowers never see it)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class InfoRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Ask the borrower for"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The borrower sees this and is reminded until they answer."),
+    )
+
+
+class InfoAnswerForm(forms.Form):
+    response = forms.CharField(
+        label=_("Your answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EvidenceReviewForm(forms.Form):
+    usable = forms.TypedChoiceField(
+        label=_("Usable?"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Usable")), ("no", _("Not usable"))],
+    )
+    reason = forms.CharField(label=_("Why"), required=False, max_length=300)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Complaint
+from evidence.models import Evidence
+
+
+class InfoRequest(models.Model):
+    """An advocate asks the borrower for something the case lacks; the borrower answers."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="info_requests"
+    )
+    message = models.TextField(_("what is needed"), max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("requested"), default=timezone.now)
+    response = models.TextField(_("answer"), blank=True, max_length=5000)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request for information")
+        verbose_name_plural = _("requests for information")
+        ordering = ["-created", "-pk"]
+        indexes = [
+            # Open requests of a complaint, and the reminder sweep over unanswered ones.
+            models.Index(fields=["complaint", "answered_at"], name="inforequest_open"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message[:60]
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class EvidenceReview(models.Model):
+    """An advocate's judgement of one evidence file. The latest review counts."""
+
+    evidence = models.ForeignKey(
+        Evidence, verbose_name=_("evidence file"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    usable = models.BooleanField(_("usable"))
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("reviewed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence review")
+        verbose_name_plural = _("evidence reviews")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}: {'usable' if self.usable else 'not usable'}"

@@ -1,0 +1,27 @@
+"""What the complaint page adds for caseworkers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts import permissions
+
+from . import selectors
+from .forms import AssignForm, InfoRequestForm, NoteForm
+
+
+def case_panel_context(request: HttpRequest, complaint: Any) -> dict[str, Any]:
+    """Forms and linked collectors for advocates and admins; nothing for anyone else."""
+    if not permissions.can_work_on_case(request.user, complaint):
+        return {}
+    return {
+        "case_panel": True,
+        "assign_form": AssignForm(
+            caseworkers=selectors.caseworkers(), initial={"assignee": complaint.assignee_id}
+        ),
+        "note_form": NoteForm(),
+        "info_form": InfoRequestForm(),
+        "linked_collectors": selectors.linked_collectors(complaint),
+    }

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import permissions
+from complaints.models import normalize_collector_id
+from complaints.services import ComplaintError
+from complaints.views import get_complaint_for_user
+from evidence.views import get_evidence_for_user
+
+from . import selectors, services
+from .forms import AssignForm, EvidenceReviewForm, InfoAnswerForm, InfoRequestForm, NoteForm, QueueFilterForm
+from .models import InfoRequest
+
+
+def caseworker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Advocates and admins only. Others get 404: the workspace does not exist for them."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not permissions.is_caseworker(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@caseworker_required
+def queue(request: HttpRequest) -> HttpResponse:
+    form = QueueFilterForm(request.GET or None)
+    params = form.cleaned_or_defaults()
+    filtered = selectors.queue_filter(request.user, params, now=timezone.now())
+    # Counts per status ignore the status filter itself, so the tabs show what each would give.
+    counts = selectors.status_counts(
+        selectors.queue_filter(request.user, {**params, "status": None}, now=timezone.now())
+    )
+    page = Paginator(selectors.queue_page_rows(filtered, params["sort"]), params["per_page"]).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/queue.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+            "filtered": bool(request.GET.dict().keys() - {"page", "sort", "per_page"}),
+        },
+    )
+
+
+def _back(complaint: Any, anchor: str = "case-panel") -> HttpResponse:
+    return redirect(f"{complaint.get_absolute_url()}#{anchor}")
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> None:
+    try:
+        action()
+    except ComplaintError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, success)
+
+
+@caseworker_required
+@require_POST
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    if request.POST.get("take"):
+        assignee_id: int | None = request.user.pk
+    else:
+        form = AssignForm(request.POST, caseworkers=selectors.caseworkers())
+        assignee_id = form.cleaned_data["assignee"] if form.is_valid() else -1
+    _run(
+        request,
+        lambda: services.case_assign(complaint=complaint, actor=request.user, assignee_id=assignee_id),
+        _("Assignment saved."),
+    )
+    return _back(complaint)
+
+
+@caseworker_required
+@require_POST
+def add_note(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    form = NoteForm(request.POST)
+    text = form.cleaned_data["text"] if form.is_valid() else ""
+    _run(
+        request,
+        lambda: services.case_add_note(complaint=complaint, actor=request.user, text=text),
+        _("Note added."),
+    )
+    return _back(complaint)
+
+
+@caseworker_required
+@require_POST
+def request_info(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    form = InfoRequestForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    _run(
+        request,
+        lambda: services.info_request_create(complaint=complaint, actor=request.user, message=message),
+        _("Request sent to the borrower."),
+    )
+    return _back(complaint)
+
+
+@login_required
+@require_POST
+def answer_info(request: HttpRequest, reference: str, request_id: int) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    info = get_object_or_404(InfoRequest, pk=request_id, complaint=complaint)
+    form = InfoAnswerForm(request.POST)
+    response = form.cleaned_data["response"] if form.is_valid() else ""
+    _run(
+        request,
+        lambda: services.info_request_answer(request=info, actor=request.user, response=response),
+        _("Thank you. Your answer was sent to the advocate."),
+    )
+    return _back(complaint, "requests")
+
+
+@caseworker_required
+@require_POST
+def review_evidence(request: HttpRequest, public_id: str) -> HttpResponse:
+    evidence = get_evidence_for_user(request, public_id)
+    form = EvidenceReviewForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.evidence_review(
+                evidence=evidence,
+                actor=request.user,
+                usable=form.cleaned_data["usable"],
+                reason=form.cleaned_data["reason"],
+            ),
+            _("Review saved."),
+        )
+    else:
+        messages.error(request, _("Choose whether the file is usable."))
+    return _back(evidence.complaint, "evidence")
+
+
+@caseworker_required
+def collector(request: HttpRequest, key: str) -> HttpResponse:
+    normalized = normalize_collector_id(key)
+    if normalized != key:
+        return redirect(reverse("cases:collector", args=[normalized]))
+    summary = selectors.collector_summary(normalized)
+    if not summary.complaint_count:
+        raise Http404
+    page = Paginator(selectors.collector_complaints(normalized), 25).get_page(request.GET.get("page"))
+    return render(request, "cases/collector.html", {"summary": summary, "page": page})

@@ -1,0 +1,181 @@
+"""The advocates' queue: role-gated, filters that combine, fixed query count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.models import HarassmentKind, Province, Status
+from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def refs(response) -> set[str]:
+    return {c.reference for c in response.context["page"].object_list}
+
+
+def test_borrowers_and_strangers_get_404_or_login(client, borrower):
+    assert client.get(reverse("cases:queue")).status_code == 302
+    client.force_login(borrower)
+    assert client.get(reverse("cases:queue")).status_code == 404
+
+
+def test_advocates_land_on_the_queue_after_login(client, advocate):
+    from tests.factories import PASSWORD
+
+    response = client.post(
+        reverse("login"), {"username": advocate.username, "password": PASSWORD}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("cases:queue")
+
+
+def test_it_lists_submitted_complaints_but_no_drafts(client, advocate, borrower):
+    submitted = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    draft = ComplaintFactory(filer=borrower, status=Status.DRAFT)
+    client.force_login(advocate)
+
+    response = client.get(reverse("cases:queue"))
+
+    assert submitted.reference in refs(response)
+    assert draft.reference not in refs(response)
+    assert response.context["counts"][Status.SUBMITTED] == 1
+
+
+def test_filters_combine(client, advocate, borrower):
+    now = timezone.now()
+    lender_a, lender_b = LenderFactory(name="甲贷"), LenderFactory(name="乙贷")
+    match = ComplaintFactory(
+        filer=borrower,
+        lender=lender_a,
+        status=Status.WAITING_LENDER,
+        province=Province.GUANGDONG,
+        assignee=advocate,
+        next_due_at=now - timedelta(days=1),
+    )
+    IncidentFactory(complaint=match, kind=HarassmentKind.THREATS)
+    # Each of these differs from `match` in exactly one filtered respect.
+    other_lender = ComplaintFactory(
+        filer=borrower,
+        lender=lender_b,
+        status=Status.WAITING_LENDER,
+        province=Province.GUANGDONG,
+        assignee=advocate,
+        next_due_at=now - timedelta(days=1),
+    )
+    IncidentFactory(complaint=other_lender, kind=HarassmentKind.THREATS)
+    other_kind = ComplaintFactory(
+        filer=borrower,
+        lender=lender_a,
+        status=Status.WAITING_LENDER,
+        province=Province.GUANGDONG,
+        assignee=advocate,
+        next_due_at=now - timedelta(days=1),
+    )
+    IncidentFactory(complaint=other_kind, kind=HarassmentKind.INSULTS)
+    not_overdue = ComplaintFactory(
+        filer=borrower,
+        lender=lender_a,
+        status=Status.WAITING_LENDER,
+        province=Province.GUANGDONG,
+        assignee=advocate,
+        next_due_at=now + timedelta(days=3),
+    )
+    IncidentFactory(complaint=not_overdue, kind=HarassmentKind.THREATS)
+    unassigned = ComplaintFactory(
+        filer=borrower,
+        lender=lender_a,
+        status=Status.WAITING_LENDER,
+        province=Province.GUANGDONG,
+        next_due_at=now - timedelta(days=1),
+    )
+    IncidentFactory(complaint=unassigned, kind=HarassmentKind.THREATS)
+    client.force_login(advocate)
+
+    response = client.get(
+        reverse("cases:queue"),
+        {
+            "lender": lender_a.pk,
+            "kind": "threats",
+            "overdue": "on",
+            "assigned": "me",
+            "province": "440000",
+            "status": ["waiting_lender", "submitted"],
+        },
+    )
+
+    assert refs(response) == {match.reference}
+    unassigned_view = client.get(reverse("cases:queue"), {"assigned": "none"})
+    assert refs(unassigned_view) == {unassigned.reference}
+
+
+@pytest.mark.parametrize("term", ["collector", "reference", "phone", "words"])
+def test_search_finds_by_reference_number_collector_and_words(client, advocate, borrower, term):
+    complaint = ComplaintFactory(
+        filer=borrower, status=Status.SUBMITTED, summary="他们在公司群里发了我的照片"
+    )
+    IncidentFactory(complaint=complaint, collector_id="171 2345 6789", collector_id_normalized="17123456789")
+    ComplaintFactory(status=Status.SUBMITTED, summary="别的事情")
+    client.force_login(advocate)
+    query = {
+        "collector": "+86 171-2345-6789",
+        "reference": complaint.reference.lower(),
+        "phone": borrower.phone,
+        "words": "公司群",
+    }[term]
+
+    response = client.get(reverse("cases:queue"), {"q": query})
+
+    assert refs(response) == {complaint.reference}
+
+
+def test_waiting_for_the_borrower_filter(client, advocate, borrower):
+    waiting = ComplaintFactory(
+        filer=borrower, status=Status.UNDER_REVIEW, waiting_for_borrower_since=timezone.now()
+    )
+    ComplaintFactory(filer=borrower, status=Status.UNDER_REVIEW)
+    client.force_login(advocate)
+
+    assert refs(client.get(reverse("cases:queue"), {"waiting": "on"})) == {waiting.reference}
+
+
+def test_sorting_by_next_deadline(client, advocate):
+    now = timezone.now()
+    later = ComplaintFactory(status=Status.WAITING_LENDER, next_due_at=now + timedelta(days=9))
+    sooner = ComplaintFactory(status=Status.WAITING_LENDER, next_due_at=now + timedelta(days=1))
+    client.force_login(advocate)
+
+    rows = client.get(reverse("cases:queue"), {"sort": "due"}).context["page"].object_list
+
+    assert [c.reference for c in rows][:2] == [sooner.reference, later.reference]
+
+
+def _queries_for_page(client, per_page: int) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("cases:queue"), {"per_page": per_page})
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(per_page, 100)
+    return len(ctx.captured_queries)
+
+
+def test_the_query_count_does_not_grow_with_the_page_size(client, advocate):
+    lenders = [LenderFactory() for _ in range(5)]
+    for i in range(100):
+        complaint = ComplaintFactory(
+            status=Status.SUBMITTED, lender=lenders[i % 5], assignee=advocate if i % 2 else None
+        )
+        IncidentFactory(complaint=complaint)
+        IncidentFactory(complaint=complaint, kind=HarassmentKind.THREATS)
+    client.force_login(advocate)
+
+    small = _queries_for_page(client, 25)
+    large = _queries_for_page(client, 100)
+
+    assert small == large
+    assert large <= 10
