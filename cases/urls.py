@@ -8,6 +8,8 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("statistics/", views.public_stats, name="public_stats"),
     path("<ref:reference>/assign/", views.assign, name="assign"),
     path("<ref:reference>/notes/", views.add_note, name="add_note"),
     path("<ref:reference>/requests/", views.request_info, name="request_info"),

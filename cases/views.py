@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -20,7 +21,7 @@ from complaints.services import ComplaintError
 from complaints.views import get_complaint_for_user
 from evidence.views import get_evidence_for_user
 
-from . import selectors, services
+from . import selectors, services, stats
 from .forms import AssignForm, EvidenceReviewForm, InfoAnswerForm, InfoRequestForm, NoteForm, QueueFilterForm
 from .models import InfoRequest
 
@@ -170,3 +171,34 @@ def collector(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404
     page = Paginator(selectors.collector_complaints(normalized), 25).get_page(request.GET.get("page"))
     return render(request, "cases/collector.html", {"summary": summary, "page": page})
+
+
+def _csv_cell(value: Any) -> Any:
+    # A spreadsheet runs a cell that starts like a formula; lender names come from borrowers.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@caseworker_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    series = stats.dashboard_series(now=timezone.now())
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
+        response.write("\ufeff")  # so that Excel reads the Chinese names as UTF-8
+        writer = csv.writer(response)
+        writer.writerow([_("Figure"), _("Label"), _("Complaints")])
+        for item in series:
+            for label, value in item.rows:
+                writer.writerow([_csv_cell(item.title), _csv_cell(label), value])
+        return response
+    return render(request, "cases/dashboard.html", {"series": series})
+
+
+def public_stats(request: HttpRequest) -> HttpResponse:
+    """Open to everyone: verified complaints per lender and kind, nothing that names a person."""
+    return render(
+        request,
+        "cases/public_stats.html",
+        {"table": stats.public_table(), "min_group": stats.PUBLIC_MIN_GROUP},
+    )

@@ -27,6 +27,15 @@ def missing_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached figures from one test must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def require_services() -> Callable[[str], None]:
     return missing_service

@@ -12,7 +12,7 @@ from tests.factories import ComplaintFactory, IncidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PUBLIC = ["home", "login", "signup", "password_reset"]
+PUBLIC = ["home", "login", "signup", "password_reset", "regulators:directory", "cases:public_stats"]
 
 
 def check(page: Page, url: str) -> list[str]:
@@ -68,6 +68,25 @@ def test_the_english_pages_fit_a_phone_too(live_server, page: Page, login_as, bo
 
     problems = []
     for url in [reverse("home"), reverse("complaints:create"), complaint.get_absolute_url()]:
+        problems += check(page, live_server.url + url)
+
+    assert problems == []
+
+
+def test_caseworker_pages_fit_a_phone(live_server, page: Page, login_as, advocate, borrower):
+    complaint = ComplaintFactory(filer=borrower, status=Status.UNDER_REVIEW, assignee=advocate)
+    IncidentFactory(complaint=complaint, collector_id="17100001111", collector_id_normalized="17100001111")
+    IncidentFactory(complaint=ComplaintFactory(status=Status.SUBMITTED), collector_id_normalized="17100001111")
+    login_as(advocate)
+
+    problems = []
+    for url in [
+        reverse("cases:queue"),
+        reverse("cases:queue") + "?status=under_review&assigned=me&sort=due",
+        reverse("cases:dashboard"),
+        reverse("cases:collector", args=["17100001111"]),
+        complaint.get_absolute_url(),
+    ]:
         problems += check(page, live_server.url + url)
 
     assert problems == []

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from cases import services as case_services
 from complaints import services
 from complaints.models import (
     Channel,
@@ -73,6 +74,7 @@ DEMO_STORIES = {
                 ),
             ],
             "path": [Status.SUBMITTED, Status.UNDER_REVIEW, Status.WAITING_LENDER],
+            "request": "请上传催收员在公司群里发的那张截图，以及群的名称。",
         },
         {
             "lender": "拍拍贷",
@@ -233,6 +235,17 @@ class Command(BaseCommand):
                     note="",
                     now=start + timedelta(days=step),
                 )
+                if status == Status.UNDER_REVIEW:
+                    case_services.case_assign(
+                        complaint=complaint,
+                        actor=advocate,
+                        assignee_id=advocate.pk,
+                        now=start + timedelta(days=step),
+                    )
+            if story.get("request"):
+                case_services.info_request_create(
+                    complaint=complaint, actor=advocate, message=story["request"]
+                )
             if story["incidents"]:
                 # Processed like any upload: after this transaction commits, by the worker.
                 first_incident = complaint.incidents.first()
@@ -287,6 +300,8 @@ class Command(BaseCommand):
                 for i in range(size):
                     created = now - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
                     status = rng.choice(statuses)
+                    changed = created + timedelta(days=rng.randrange(30))
+                    waiting = status in (Status.WAITING_LENDER, Status.WAITING_REGULATOR)
                     complaints.append(
                         Complaint(
                             reference=new_reference(),
@@ -298,7 +313,9 @@ class Command(BaseCommand):
                             status=status,
                             created=created,
                             submitted_at=None if status == Status.DRAFT else created,
-                            status_changed_at=created + timedelta(days=rng.randrange(30)),
+                            status_changed_at=changed,
+                            # A lender has 15 days to answer; some of these are long past.
+                            next_due_at=changed + timedelta(days=15) if waiting else None,
                         )
                     )
                 # PostgreSQL returns primary keys from bulk_create; SQLite 3.35+ does too.

@@ -1,0 +1,149 @@
+"""Numbers across cases: the advocates' dashboard and the public statistics.
+
+Each figure is one GROUP BY; results are cached briefly because at 100,000 complaints a
+dashboard that recounts on every view would be the slowest page of the site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint, HarassmentKind, Incident, Province, Status, TimelineEvent
+
+CACHE_SECONDS = 600
+# Fewer verified cases than this and a lender is folded into "others": a count of one or
+# two could point at a person.
+PUBLIC_MIN_GROUP = 5
+
+
+@dataclass
+class Series:
+    title: str
+    rows: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def peak(self) -> int:
+        return max((n for _, n in self.rows), default=0)
+
+
+def _submitted() -> Any:
+    return Complaint.objects.exclude(status=Status.DRAFT)
+
+
+def _by_month(now: datetime, months: int = 12) -> list[tuple[str, int]]:
+    start = (now - timedelta(days=31 * (months - 1))).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    rows = (
+        _submitted()
+        .filter(submitted_at__gte=start)
+        .annotate(month=TruncMonth("submitted_at"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    found = {timezone.localtime(r["month"]).strftime("%Y-%m"): r["n"] for r in rows}
+    labels = []
+    cursor = timezone.localtime(start).date()
+    for _i in range(months):
+        labels.append(cursor.strftime("%Y-%m"))
+        cursor = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return [(label, found.get(label, 0)) for label in labels]
+
+
+def _by_lender(qs: Any, limit: int = 15) -> list[tuple[str, int]]:
+    rows = qs.order_by().values("lender__name").annotate(n=Count("pk")).order_by("-n", "lender__name")[:limit]
+    return [(r["lender__name"], r["n"]) for r in rows]
+
+
+def _by_kind(qs: Any) -> list[tuple[str, int]]:
+    labels = dict(HarassmentKind.choices)
+    rows = (
+        Incident.objects.filter(complaint__in=qs)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("complaint", distinct=True))
+        .order_by("-n")
+    )
+    return [(str(labels.get(r["kind"], r["kind"])), r["n"]) for r in rows]
+
+
+def _by_province(qs: Any) -> list[tuple[str, int]]:
+    labels = dict(Province.choices)
+    rows = qs.exclude(province="").order_by().values("province").annotate(n=Count("pk")).order_by("-n")
+    return [(str(labels.get(r["province"], r["province"])), r["n"]) for r in rows]
+
+
+def dashboard_series(*, now: datetime) -> list[Series]:
+    key = f"dashboard:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    qs = _submitted()
+    series = [
+        Series(_("Complaints per month"), _by_month(now)),
+        Series(_("By lender (top 15)"), _by_lender(qs)),
+        Series(_("By kind of harassment"), _by_kind(qs)),
+        Series(_("By province"), _by_province(qs)),
+    ]
+    cache.set(key, series, CACHE_SECONDS)
+    return series
+
+
+def verified_complaints() -> Any:
+    """Complaints an advocate took into review at least once: the only ones made public."""
+    reviewed = TimelineEvent.objects.filter(
+        complaint=OuterRef("pk"), kind=TimelineEvent.Kind.STATUS, to_status=Status.UNDER_REVIEW
+    )
+    return _submitted().filter(Exists(reviewed))
+
+
+def public_table() -> dict[str, Any]:
+    """Verified complaints per lender and kind; small lenders folded together. No personal data."""
+    key = f"public-stats:{get_language()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    labels = dict(HarassmentKind.choices)
+    qs = verified_complaints()
+    per_lender = dict(qs.order_by().values_list("lender__name").annotate(n=Count("pk")))
+    cells = (
+        Incident.objects.filter(complaint__in=qs)
+        .order_by()
+        .values("complaint__lender__name", "kind")
+        .annotate(n=Count("complaint", distinct=True))
+    )
+    other = _("Other lenders")
+    table: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for lender, total in per_lender.items():
+        name = lender if total >= PUBLIC_MIN_GROUP else other
+        totals[name] = totals.get(name, 0) + total
+    for cell in cells:
+        lender = cell["complaint__lender__name"]
+        name = lender if per_lender.get(lender, 0) >= PUBLIC_MIN_GROUP else other
+        row = table.setdefault(name, {})
+        row[cell["kind"]] = row.get(cell["kind"], 0) + cell["n"]
+    kinds = [k for k in HarassmentKind.values if any(k in row for row in table.values())]
+    # The folded group can itself be tiny; then it is left out altogether.
+    if totals.get(other, 0) < PUBLIC_MIN_GROUP:
+        totals.pop(other, None)
+        table.pop(other, None)
+    ordered = sorted(totals, key=lambda n: (n == other, -totals[n], n))
+    result = {
+        "kinds": [(k, str(labels[k])) for k in kinds],
+        "rows": [(name, totals[name], [table.get(name, {}).get(k, 0) for k in kinds]) for name in ordered],
+        "total": sum(totals.values()),
+    }
+    cache.set(key, result, CACHE_SECONDS)
+    return result
