@@ -20,11 +20,14 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.run-deps
 
 # gettext compiles the translations; ffmpeg verifies AMR recordings and makes playable
-# copies; Chromium and CJK fonts are for the browser tests.
+# copies; pango and the Noto CJK fonts let WeasyPrint write Chinese letters as PDF (the
+# fonts are embedded); Chromium is for the browser tests.
 system-packages:
 	@command -v msgfmt >/dev/null || sh scripts/apt-install gettext
 	@command -v ffmpeg >/dev/null || sh scripts/apt-install ffmpeg
 	@/sbin/ldconfig -p | grep -q libmagic.so.1 || sh scripts/apt-install libmagic1
+	@/sbin/ldconfig -p | grep -q libpango-1.0.so.0 || sh scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0
+	@[ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || sh scripts/apt-install fonts-noto-cjk
 
 browser-packages: system-packages
 	@command -v chromium >/dev/null || sh scripts/apt-install chromium fonts-noto-cjk

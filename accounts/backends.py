@@ -39,3 +39,26 @@ class PhoneEmailOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def lockout_key(request: HttpRequest | None, credentials: dict[str, Any]) -> str:
+    """One throttling key per account, however the person typed it.
+
+    Without this, "13800000001", "138 0000 0001" and "+86 13800000001" would each get
+    their own five attempts. Unknown identifiers are keyed by their normalised form.
+    """
+    identifier = (credentials or {}).get("username") or ""
+    identifier = identifier.strip()
+    phone = normalize_phone(identifier)
+    User = get_user_model()
+    query = Q(username=identifier)
+    if is_mainland_mobile(phone):
+        query |= Q(phone=phone)
+    if "@" in identifier:
+        query |= Q(email__iexact=identifier)
+    pks = list(User._default_manager.filter(query).values_list("pk", flat=True)[:2])
+    if len(pks) == 1:
+        return f"user:{pks[0]}"
+    if is_mainland_mobile(phone):
+        return phone
+    return identifier.lower()

@@ -98,3 +98,32 @@ def can_work_on_case(user: Any, complaint: Complaint) -> bool:
 
 def can_answer_info_request(user: Any, complaint: Complaint) -> bool:
     return workflow.FILER in actor_kinds(user, complaint)
+
+
+# --- Escalations and letters (regulators app) ----------------------------------------
+# Seeing them needs nothing beyond seeing the complaint (visible_complaints): the filer,
+# advocates and admins. These rules decide who records and edits.
+
+
+def can_record_escalation(user: Any, complaint: Complaint) -> bool:
+    """Record that the complaint was sent to the lender or a regulator: the filer and
+    caseworkers, while the complaint is open (submitted, not yet resolved or closed)."""
+    kinds = actor_kinds(user, complaint)
+    return bool(kinds & {workflow.FILER, workflow.CASEWORKER}) and complaint.is_open
+
+
+def can_update_escalation(user: Any, complaint: Complaint) -> bool:
+    """Record a receipt, an answer or close an escalation. Answers keep arriving after
+    a complaint was resolved or closed, so only a draft is excluded."""
+    kinds = actor_kinds(user, complaint)
+    return bool(kinds & {workflow.FILER, workflow.CASEWORKER}) and not complaint.is_draft
+
+
+def can_edit_letter(user: Any, complaint: Complaint) -> bool:
+    """The filer edits the letter they will send; an advocate may help with the wording."""
+    return bool(actor_kinds(user, complaint) & {workflow.FILER, workflow.CASEWORKER})
+
+
+def can_see_filer_phone(user: Any, complaint: Complaint) -> bool:
+    """Letters show the filer's full mobile number to the filer alone, masked to others."""
+    return workflow.FILER in actor_kinds(user, complaint)

@@ -231,6 +231,9 @@ def complaint_transition(
         # Also a discarded draft that is reopened: it is submitted now for the first time.
         _check_ready_to_submit(complaint)
         complaint.submitted_at = now
+        # Tell the borrower it arrived without waiting for the next scheduled sweep. If the
+        # broker is down, robust=True keeps the submission; the scheduled sweep catches up.
+        transaction.on_commit(_nudge_reminders, robust=True)
     complaint.status = to_status
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
@@ -244,6 +247,12 @@ def complaint_transition(
         to_status=to_status,
     )
     return complaint
+
+
+def _nudge_reminders() -> None:
+    from notifications.tasks import sweep
+
+    sweep.delay()
 
 
 def complaint_submit(*, complaint: Complaint, actor: Any, now: datetime | None = None) -> Complaint:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts import permissions
 from cases.panel import case_panel_context
 from evidence.validation import ACCEPTED_EXTENSIONS
+from regulators.panels import escalation_panel
 from regulators.routing import route_for_complaint
 
 from . import services, workflow
@@ -185,6 +186,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
         "is_filer": complaint.filer_id == user.pk,
         "route": route_for_complaint(complaint),
+        **escalation_panel(user, complaint),
         "info_requests": list(complaint.info_requests.all()),
         **case_panel_context(request, complaint),
         "Kind": TimelineEvent.Kind,

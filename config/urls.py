@@ -17,5 +17,6 @@ urlpatterns = [
     path("regulators/", include("regulators.urls")),
     path("evidence/", include("evidence.urls")),
     path("cases/", include("cases.urls")),
+    path("notifications/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

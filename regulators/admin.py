@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import HarassmentKind, LicenceType, Province
 
-from . import services
+from . import services, workdays
 from .forms import CsvUploadForm, RegulatorAdminForm
-from .models import Regulator, RegulatorKind
+from .models import Escalation, HolidayOverride, Regulator, RegulatorKind
 from .selectors import CHECK_EVERY, regulators_needing_check
 
 
@@ -143,3 +143,52 @@ class RegulatorAdmin(admin.ModelAdmin):
             % {"created": len(result.created), "updated": len(result.updated), "errors": len(result.errors)},
             level,
         )
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_working_day", "note")
+    list_filter = ("is_working_day",)
+    search_fields = ("note",)
+    date_hierarchy = "date"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Say which years still need the State Council's schedule typed in here.
+        today = timezone.localdate()
+        last = workdays.last_official_year(today)
+        missing = [y for y in (today.year, today.year + 1) if not workdays.official_schedule_known(y)]
+        if missing:
+            self.message_user(
+                request,
+                gettext(
+                    "The holidays package has the official schedule, with make-up working days, up to "
+                    "%(last)s. For %(years)s it knows only the statutory holidays: enter the State "
+                    "Council's schedule here (holidays unticked, make-up working days ticked) once it is "
+                    "published."
+                )
+                % {"last": last or "-", "years": ", ".join(str(y) for y in missing)},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    """Read-only: escalations change through the services, which write the timeline."""
+
+    list_display = ("complaint", "lender", "regulator", "channel", "sent_at", "due_at", "status")
+    list_filter = ("status", "channel")
+    search_fields = ("complaint__reference", "reference")
+    list_select_related = ("complaint", "lender", "regulator")
+    raw_id_fields = ("complaint", "lender", "regulator", "answer_document", "created_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -202,3 +205,270 @@ class Regulator(models.Model):
     def get_harassment_kinds_display(self) -> list[str]:
         labels = dict(HarassmentKind.choices)
         return [str(labels[v]) for v in self.harassment_kinds if v in labels]
+
+
+class HolidayOverride(models.Model):
+    """One day whose status in China's calendar an admin sets by hand.
+
+    For a year whose official schedule the `holidays` package does not have yet (see
+    regulators.workdays), or to correct it: a public holiday is a day with
+    `is_working_day` unticked; a make-up working Saturday (调休) is one with it ticked.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"),
+        help_text=_("Tick for a make-up working day on a weekend; leave unticked for a holiday."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("For example: 2027 国庆节."))
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday or make-up working day")
+        verbose_name_plural = _("holidays and make-up working days")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()
+
+
+class EscalationChannel(models.TextChoices):
+    HOTLINE = "hotline", _("Hotline")
+    ONLINE = "online", _("Online portal")
+    EMAIL = "email", _("Email")
+    POST = "post", _("Post")
+    IN_PERSON = "in_person", _("In person")
+    APP = "app", _("App or customer service")
+
+
+class EscalationStatus(models.TextChoices):
+    DRAFTED = "drafted", _("Drafted, not sent")
+    SENT = "sent", _("Sent, waiting for an answer")
+    ACKNOWLEDGED = "acknowledged", _("Received, waiting for an answer")
+    ANSWERED = "answered", _("Answered")
+    OVERDUE = "overdue", _("Answer overdue")
+    CLOSED = "closed", _("Closed")
+
+
+# Still waiting for the body: these count for Complaint.next_due_at.
+AWAITING_STATUSES = frozenset(
+    {EscalationStatus.SENT, EscalationStatus.ACKNOWLEDGED, EscalationStatus.OVERDUE}
+)
+
+
+class Escalation(models.Model):
+    """The complaint was sent to its lender or to one regulator: when, how, and what came back.
+
+    Exactly one of `lender` and `regulator` is set. The due date is computed when the
+    complaint is sent, from the target's deadline rule, and kept with the rule it came
+    from: a rule edited later in the directory does not move a deadline already running.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
+    lender = models.ForeignKey(
+        "complaints.Lender",
+        verbose_name=_("lender"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    regulator = models.ForeignKey(
+        Regulator,
+        verbose_name=_("regulator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    channel = models.CharField(_("how it was sent"), max_length=16, choices=EscalationChannel.choices)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    reference = models.CharField(_("their reference number"), max_length=80, blank=True)
+    due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
+    # The rule due_at was computed from, as it read then (with its source and doubts).
+    deadline_basis = models.TextField(_("deadline rule applied"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.SENT
+    )
+    acknowledged_at = models.DateTimeField(_("receipt confirmed"), null=True, blank=True)
+    answer = models.TextField(_("their answer"), blank=True, max_length=5000)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer_document = models.ForeignKey(
+        "evidence.Evidence",
+        verbose_name=_("answer document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    satisfied = models.BooleanField(_("satisfied with the answer"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("recorded"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["created", "pk"]
+        indexes = [
+            # The complaint page lists a complaint's escalations in order.
+            models.Index(fields=["complaint", "created"], name="escalation_complaint_time"),
+            # The overdue sweep: answers still awaited, by due date.
+            models.Index(
+                fields=["due_at"],
+                name="escalation_awaiting_due",
+                condition=models.Q(status__in=["sent", "acknowledged"], due_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(lender__isnull=False, regulator__isnull=True)
+                    | models.Q(lender__isnull=True, regulator__isnull=False)
+                ),
+                name="escalation_one_target",
+                violation_error_message=_("An escalation goes either to the lender or to one regulator."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=EscalationStatus.values),
+                name="escalation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=EscalationChannel.values),
+                name="escalation_channel_valid",
+            ),
+            # Only a draft has not been sent; every deadline runs from the sending.
+            models.CheckConstraint(
+                condition=models.Q(status="drafted") | models.Q(sent_at__isnull=False),
+                name="escalation_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="answered") | models.Q(answered_at__isnull=False),
+                name="escalation_answered_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} → {self.target}"
+
+    @property
+    def target(self) -> Regulator | Any:
+        return self.regulator if self.regulator_id else self.lender
+
+    @property
+    def target_name(self) -> str:
+        return self.regulator.name_zh if self.regulator_id else self.lender.name
+
+    @property
+    def next_step_text(self) -> str:
+        """The body after this one on the complaint's route, with its hotline; "" if none.
+
+        For reminders that an answer is overdue. Computes the route: not for lists.
+        """
+        from .routing import route_for_complaint  # routing imports this module
+
+        steps = route_for_complaint(self.complaint)
+        keys = [f"regulator-{s.regulator.pk}" if s.regulator else f"lender-{s.lender.pk}" for s in steps]
+        if self.target_key not in keys:
+            return ""
+        following = steps[keys.index(self.target_key) + 1 :]
+        if not following:
+            return ""
+        step = following[0]
+        if step.lender is not None:
+            return step.lender.name
+        hotline = step.regulator.hotline
+        return f"{step.regulator.name_zh} ({hotline})" if hotline else step.regulator.name_zh
+
+    @property
+    def target_key(self) -> str:
+        """The target as it appears in letter URLs: lender-12 or regulator-34."""
+        return f"regulator-{self.regulator_id}" if self.regulator_id else f"lender-{self.lender_id}"
+
+    @property
+    def is_awaiting(self) -> bool:
+        return self.status in AWAITING_STATUSES
+
+    def is_late(self, now: datetime) -> bool:
+        """Past its due date with no answer; true before the overdue sweep has run too."""
+        return self.is_awaiting and self.due_at is not None and now > self.due_at
+
+
+class LetterDraft(models.Model):
+    """The complaint letter to one target as the borrower edited it.
+
+    Without a draft the letter is generated from the complaint every time it is shown;
+    saving an edited text freezes it until the borrower resets it.
+    """
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        on_delete=models.CASCADE,
+        related_name="letter_drafts",
+    )
+    lender = models.ForeignKey(
+        "complaints.Lender",
+        verbose_name=_("lender"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    regulator = models.ForeignKey(
+        Regulator,
+        verbose_name=_("regulator"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    text = models.TextField(_("letter"), max_length=20000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("edited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated = models.DateTimeField(_("edited"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("letter draft")
+        verbose_name_plural = _("letter drafts")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(lender__isnull=False, regulator__isnull=True)
+                    | models.Q(lender__isnull=True, regulator__isnull=False)
+                ),
+                name="letterdraft_one_target",
+            ),
+            # One draft per complaint and target; the partial constraints also serve
+            # the look-up the letter views make.
+            models.UniqueConstraint(
+                fields=["complaint", "lender"],
+                condition=models.Q(lender__isnull=False),
+                name="letterdraft_unique_lender",
+            ),
+            models.UniqueConstraint(
+                fields=["complaint", "regulator"],
+                condition=models.Q(regulator__isnull=False),
+                name="letterdraft_unique_regulator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} → {self.lender_id or self.regulator_id}"

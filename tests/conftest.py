@@ -54,6 +54,16 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture
+def context(context):
+    """axe-core in every browser page, injected by the browser itself: the site's CSP
+    forbids injected script tags, rightly, so the tests do not weaken it to run axe."""
+    from pathlib import Path
+
+    context.add_init_script(path=str(Path(__file__).resolve().parent / "vendor" / "axe.min.js"))
+    return context
+
+
+@pytest.fixture
 def borrower(db):
     return UserFactory(username="alice", phone="13911112222", display_name="Alice")
 

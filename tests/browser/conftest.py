@@ -29,7 +29,6 @@ def login_as(live_server, context):
 
 
 def serious_accessibility_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"

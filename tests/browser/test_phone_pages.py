@@ -76,7 +76,9 @@ def test_the_english_pages_fit_a_phone_too(live_server, page: Page, login_as, bo
 def test_caseworker_pages_fit_a_phone(live_server, page: Page, login_as, advocate, borrower):
     complaint = ComplaintFactory(filer=borrower, status=Status.UNDER_REVIEW, assignee=advocate)
     IncidentFactory(complaint=complaint, collector_id="17100001111", collector_id_normalized="17100001111")
-    IncidentFactory(complaint=ComplaintFactory(status=Status.SUBMITTED), collector_id_normalized="17100001111")
+    IncidentFactory(
+        complaint=ComplaintFactory(status=Status.SUBMITTED), collector_id_normalized="17100001111"
+    )
     login_as(advocate)
 
     problems = []

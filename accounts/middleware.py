@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import permissions
+
+_SESSION_KEY = "last_activity"
+# Writing the session on every request would cost a database write per page.
+_TOUCH_EVERY_SECONDS = 60
+
+
+class CaseworkerIdleTimeoutMiddleware:
+    """Ends an advocate's or admin's session after a period without requests.
+
+    They can open other people's cases, so a laptop left open in a shared office must not
+    stay logged in. Borrowers keep Django's normal session length.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if permissions.is_caseworker(request.user):
+            now = timezone.now().timestamp()
+            last = request.session.get(_SESSION_KEY)
+            if last is not None and now - last > settings.CASEWORKER_IDLE_TIMEOUT.total_seconds():
+                logout(request)
+                messages.info(
+                    request, _("You were logged out after a period of inactivity. Please log in again.")
+                )
+                return redirect_to_login(request.get_full_path())
+            if last is None or now - last > _TOUCH_EVERY_SECONDS:
+                request.session[_SESSION_KEY] = now
+        return self.get_response(request)

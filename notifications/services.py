@@ -1,0 +1,496 @@
+"""The reminder sweep: plan what is due, cancel what no longer applies, send what waits.
+
+Safe to run any number of times, on any number of workers at once:
+- planning inserts with the unique (recipient, kind, object, due moment) constraint, so a
+  second sweep finds the reminder already there and creates nothing;
+- sending claims each delivery with a conditional UPDATE; only the sweep whose UPDATE
+  changed the row sends it.
+Services take `now`; nothing here reads the clock itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, Min, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from complaints.models import Complaint, Incident, Status
+
+from .models import Channel, Delivery, Kind, Preference, Reminder
+
+logger = logging.getLogger(__name__)
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+QUIET_START, QUIET_END = time(21, 0), time(8, 0)
+MAX_ATTEMPTS = 5
+# A send claimed this long ago without an outcome belongs to a worker that died.
+STALE_CLAIM = timedelta(minutes=10)
+
+DRAFT_AFTER = timedelta(hours=24)
+REVIEW_AFTER = timedelta(hours=48)
+INFO_AFTER = timedelta(days=3)
+DUE_SOON = timedelta(days=2)
+LIMITATION = timedelta(days=3 * 365)
+CLOSED = (Status.RESOLVED, Status.CLOSED)
+
+
+@dataclass
+class Due:
+    """A reminder the planner found due, before it exists."""
+
+    recipient: Any
+    kind: str
+    object_id: int
+    due_at: datetime
+    complaint: Complaint | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# Quiet hours ---------------------------------------------------------------------------
+
+
+def preference_for(user: Any) -> Preference:
+    pref = getattr(user, "_notification_preference", None)
+    if pref is None:
+        pref = Preference.objects.filter(user=user).first() or Preference(user=user)
+        user._notification_preference = pref
+    return pref
+
+
+def channels_for(user: Any) -> list[str]:
+    pref = preference_for(user)
+    channels = [Channel.APP]
+    if pref.email and user.email:
+        channels.append(Channel.EMAIL)
+    if pref.sms and user.phone:
+        channels.append(Channel.SMS)
+    return channels
+
+
+def send_after(user: Any, channel: str, now: datetime) -> datetime:
+    """When a channel may be used: at once, or at 08:00 Beijing time after quiet hours."""
+    if channel == Channel.APP or not preference_for(user).quiet_hours:
+        return now
+    local = now.astimezone(BEIJING)
+    if local.time() >= QUIET_START:
+        return datetime.combine(local.date() + timedelta(days=1), QUIET_END, BEIJING)
+    if local.time() < QUIET_END:
+        return datetime.combine(local.date(), QUIET_END, BEIJING)
+    return now
+
+
+# What each kind says ------------------------------------------------------------------
+
+
+def _text(due: Due) -> tuple[str, str, str]:
+    """Title, body and link, in the recipient's language."""
+    p = due.params
+    complaint = due.complaint
+    ref = complaint.reference if complaint else ""
+    link = complaint.get_absolute_url() if complaint else ""
+    if due.kind == Kind.SUBMITTED:
+        return (
+            _("We received your complaint %(ref)s") % {"ref": ref},
+            _(
+                "Next: send it to the lender and keep adding incidents and evidence. We will remind you of every deadline."
+            ),
+            link,
+        )
+    if due.kind == Kind.DRAFT_STALE:
+        return (
+            _("Your complaint %(ref)s is still a draft") % {"ref": ref},
+            _(
+                "Nobody can help until it is submitted. Finish it when you can; everything you typed is saved."
+            ),
+            reverse("complaints:edit", args=[ref]),
+        )
+    if due.kind == Kind.UNREVIEWED:
+        return (
+            _("Complaint %(ref)s waits for review") % {"ref": ref},
+            _("It was submitted more than two days ago and no advocate has taken it yet."),
+            link,
+        )
+    if due.kind == Kind.INFO_REQUEST:
+        return (
+            _("Your advocate is still waiting for information on %(ref)s") % {"ref": ref},
+            p.get("message", ""),
+            f"{link}#requests",
+        )
+    if due.kind == Kind.ESCALATION_DUE_SOON:
+        return (
+            _("%(target)s must answer by %(date)s") % {"target": p["target"], "date": p["date"]},
+            _("If no answer comes by then, the next step is ready for you on the complaint page."),
+            f"{link}#escalations",
+        )
+    if due.kind == Kind.ESCALATION_OVERDUE:
+        body = _("The deadline passed on %(date)s without an answer.") % {"date": p["date"]}
+        if p.get("next_step"):
+            body += " " + _("Next step: %(step)s") % {"step": p["next_step"]}
+        return (_("%(target)s did not answer in time") % {"target": p["target"]}, body, f"{link}#escalations")
+    if due.kind in (Kind.LIMITATION_90, Kind.LIMITATION_30):
+        return (
+            _("%(days)d days left to go to court for %(ref)s") % {"days": p["days"], "ref": ref},
+            _(
+                "A civil claim must usually be brought within three years of the first incident (%(date)s). Legal aid (12348) can advise you."
+            )
+            % {"date": p["date"]},
+            link,
+        )
+    if due.kind == Kind.DIRECTORY_DIGEST:
+        return (
+            _("%(n)d directory entries need checking") % {"n": p["n"]},
+            _(
+                "They were not verified for a year. Check their contacts and deadlines with the official sources."
+            ),
+            reverse("admin:regulators_regulator_changelist") + "?needs_checking=yes",
+        )
+    raise ValueError(f"unknown reminder kind {due.kind}")
+
+
+# Planning ----------------------------------------------------------------------------
+
+
+def _not_planned(kind: str) -> Exists:
+    return Exists(Reminder.objects.filter(kind=kind, object_id=OuterRef("pk")))
+
+
+def _plan_submitted(now: datetime) -> Iterator[Due]:
+    qs = (
+        Complaint.objects.exclude(status=Status.DRAFT)
+        .filter(submitted_at__gte=now - timedelta(days=7), submitted_at__lte=now)
+        .filter(~_not_planned(Kind.SUBMITTED))
+        .select_related("filer")
+    )
+    for c in qs:
+        yield Due(c.filer, Kind.SUBMITTED, c.pk, c.submitted_at, c)
+
+
+def _plan_draft_stale(now: datetime) -> Iterator[Due]:
+    qs = Complaint.objects.filter(status=Status.DRAFT, updated__lte=now - DRAFT_AFTER).select_related("filer")
+    existing = set(
+        Reminder.objects.filter(kind=Kind.DRAFT_STALE, complaint__in=qs).values_list("object_id", "due_at")
+    )
+    for c in qs:
+        due = c.updated + DRAFT_AFTER
+        if (c.pk, due) not in existing:
+            yield Due(c.filer, Kind.DRAFT_STALE, c.pk, due, c)
+
+
+def _caseworkers_to_alert() -> list[Any]:
+    User = get_user_model()
+    advocates = list(User.objects.filter(role=Role.ADVOCATE, is_active=True))
+    return advocates or list(User.objects.filter(role=Role.ADMIN, is_active=True))
+
+
+def _plan_unreviewed(now: datetime) -> Iterator[Due]:
+    qs = Complaint.objects.filter(
+        status=Status.SUBMITTED, assignee__isnull=True, submitted_at__lte=now - REVIEW_AFTER
+    ).filter(~_not_planned(Kind.UNREVIEWED))
+    complaints = list(qs[:500])
+    if not complaints:
+        return
+    for person in _caseworkers_to_alert():
+        for c in complaints:
+            yield Due(person, Kind.UNREVIEWED, c.pk, c.submitted_at + REVIEW_AFTER, c)
+
+
+def _plan_info_requests(now: datetime) -> Iterator[Due]:
+    from cases.models import InfoRequest
+
+    qs = (
+        InfoRequest.objects.filter(answered_at__isnull=True, created__lte=now - INFO_AFTER)
+        .filter(~_not_planned(Kind.INFO_REQUEST))
+        .select_related("complaint__filer")
+    )
+    for r in qs:
+        yield Due(
+            r.complaint.filer,
+            Kind.INFO_REQUEST,
+            r.pk,
+            r.created + INFO_AFTER,
+            r.complaint,
+            {"message": r.message},
+        )
+
+
+def _plan_limitation(now: datetime) -> Iterator[Due]:
+    for kind, days in ((Kind.LIMITATION_90, 90), (Kind.LIMITATION_30, 30)):
+        # Only incidents old enough to matter are grouped, which keeps this cheap.
+        cutoff = now - LIMITATION + timedelta(days=days)
+        firsts = (
+            Incident.objects.filter(occurred_at__lte=cutoff)
+            .exclude(complaint__status__in=[Status.DRAFT, *CLOSED])
+            .values("complaint")
+            .annotate(first=Min("occurred_at"))
+            .filter(~Exists(Reminder.objects.filter(kind=kind, object_id=OuterRef("complaint"))))
+        )
+        rows = {row["complaint"]: row["first"] for row in firsts[:1000]}
+        for c in Complaint.objects.filter(pk__in=rows).select_related("filer"):
+            first = rows[c.pk]
+            expires = first + LIMITATION
+            if expires <= now:
+                continue  # already past: a reminder now would only alarm
+            yield Due(
+                c.filer,
+                kind,
+                c.pk,
+                expires - timedelta(days=days),
+                c,
+                {"days": days, "date": first.astimezone(BEIJING).date().isoformat()},
+            )
+
+
+def _plan_directory_digest(now: datetime) -> Iterator[Due]:
+    from regulators.models import Regulator
+
+    local = now.astimezone(BEIJING)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(9, 0), BEIJING)
+    if now < monday:
+        return
+    year, week, _day = local.isocalendar()
+    stale = Regulator.objects.filter(active=True).filter(
+        Q(verified_at__isnull=True) | Q(verified_at__lt=now - timedelta(days=365))
+    )
+    n = stale.count()
+    if not n:
+        return
+    for admin in get_user_model().objects.filter(role=Role.ADMIN, is_active=True):
+        yield Due(admin, Kind.DIRECTORY_DIGEST, year * 100 + week, monday, None, {"n": n})
+
+
+def _plan_escalations(now: datetime) -> Iterator[Due]:
+    try:
+        from regulators.escalations import awaiting_answer
+    except ImportError:  # escalations not installed in this build
+        return
+    for escalation in awaiting_answer(due_before=now + DUE_SOON):
+        complaint = escalation.complaint
+        target = str(escalation.target_name)
+        date = escalation.due_at.astimezone(BEIJING).date().isoformat()
+        soon = escalation.due_at - DUE_SOON
+        if soon <= now < escalation.due_at:
+            yield Due(
+                complaint.filer,
+                Kind.ESCALATION_DUE_SOON,
+                escalation.pk,
+                soon,
+                complaint,
+                {"target": target, "date": date},
+            )
+        if escalation.due_at <= now:
+            params = {"target": target, "date": date, "next_step": escalation.next_step_text}
+            yield Due(
+                complaint.filer, Kind.ESCALATION_OVERDUE, escalation.pk, escalation.due_at, complaint, params
+            )
+            if complaint.assignee_id:
+                yield Due(
+                    complaint.assignee,
+                    Kind.ESCALATION_OVERDUE,
+                    escalation.pk,
+                    escalation.due_at,
+                    complaint,
+                    params,
+                )
+
+
+PLANNERS = [
+    _plan_submitted,
+    _plan_draft_stale,
+    _plan_unreviewed,
+    _plan_info_requests,
+    _plan_escalations,
+    _plan_limitation,
+    _plan_directory_digest,
+]
+
+
+def reminder_create(due: Due, *, now: datetime) -> Reminder | None:
+    """The reminder and its deliveries; None if this very reminder already exists."""
+    with translation.override(getattr(due.recipient, "language", None) or settings.LANGUAGE_CODE):
+        title, body, link = _text(due)
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                recipient=due.recipient,
+                kind=due.kind,
+                object_id=due.object_id,
+                complaint=due.complaint,
+                due_at=due.due_at,
+                created=now,
+                title=title[:200],
+                body=body,
+                link=link,
+            )
+            Delivery.objects.bulk_create(
+                [
+                    Delivery(
+                        reminder=reminder,
+                        channel=channel,
+                        send_after=send_after(due.recipient, channel, now),
+                        # In the app, a reminder is delivered by existing: the bell shows it.
+                        state=Delivery.State.SENT if channel == Channel.APP else Delivery.State.PENDING,
+                        sent_at=now if channel == Channel.APP else None,
+                    )
+                    for channel in channels_for(due.recipient)
+                ]
+            )
+    except IntegrityError:
+        return None  # another sweep planned it first
+    return reminder
+
+
+def reminders_plan(*, now: datetime, dry_run: bool = False) -> list[Due]:
+    """What is due now and not yet planned; created unless `dry_run`. Returns the new ones."""
+    found = [due for planner in PLANNERS for due in planner(now)]
+    if dry_run:
+        return found
+    return [due for due in found if reminder_create(due, now=now) is not None]
+
+
+# Cancelling ---------------------------------------------------------------------------
+
+
+def _obsolete() -> Q:
+    """Reminders whose reason went away: the draft was submitted, the answer arrived..."""
+    from cases.models import InfoRequest
+
+    q = Q(kind=Kind.DRAFT_STALE) & ~Q(complaint__status=Status.DRAFT)
+    q |= Q(kind=Kind.UNREVIEWED) & (
+        ~Q(complaint__status=Status.SUBMITTED) | Q(complaint__assignee__isnull=False)
+    )
+    q |= Q(kind=Kind.INFO_REQUEST) & Exists(
+        InfoRequest.objects.filter(pk=OuterRef("object_id"), answered_at__isnull=False)
+    )
+    q |= Q(kind__in=[Kind.LIMITATION_90, Kind.LIMITATION_30]) & Q(complaint__status__in=CLOSED)
+    try:
+        from regulators.escalations import answered_ids_subquery
+
+        q |= Q(kind__in=[Kind.ESCALATION_DUE_SOON, Kind.ESCALATION_OVERDUE]) & Exists(answered_ids_subquery())
+    except ImportError:
+        pass
+    return q
+
+
+def reminders_cancel_obsolete(*, now: datetime) -> int:
+    ids = list(
+        Reminder.objects.filter(cancelled_at__isnull=True)
+        .filter(_obsolete())
+        .values_list("pk", flat=True)[:5000]
+    )
+    if not ids:
+        return 0
+    Reminder.objects.filter(pk__in=ids).update(cancelled_at=now)
+    Delivery.objects.filter(reminder__in=ids).exclude(state=Delivery.State.SENT).update(
+        state=Delivery.State.CANCELLED
+    )
+    return len(ids)
+
+
+# Sending ------------------------------------------------------------------------------
+
+
+def sms_backend() -> Any:
+    return import_string(settings.SMS_BACKEND)()
+
+
+def _send_email(reminder: Reminder) -> None:
+    user = reminder.recipient
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {"reminder": reminder, "url": settings.SITE_URL.rstrip("/") + reminder.link, "user": user}
+        text = render_to_string("emails/reminder.txt", context)
+        html = render_to_string("emails/reminder.html", context)
+    message = EmailMultiAlternatives(reminder.title, text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def _send_sms(reminder: Reminder) -> None:
+    text = f"{reminder.title} {settings.SITE_URL.rstrip('/')}{reminder.link}"
+    sms_backend().send(reminder.recipient.phone, text)
+
+
+def _claim(delivery_id: int, now: datetime) -> bool:
+    """The conditional UPDATE that makes a delivery this sweep's and no one else's."""
+    waiting = Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED]) | Q(
+        state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+    return bool(
+        Delivery.objects.filter(waiting, pk=delivery_id, attempts__lt=MAX_ATTEMPTS).update(
+            state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def delivery_send(delivery: Delivery, *, now: datetime) -> bool:
+    """Send one delivery if this call wins the claim. True if it was sent now."""
+    if not _claim(delivery.pk, now):
+        return False
+    reminder = delivery.reminder
+    try:
+        if delivery.channel == Channel.EMAIL:
+            _send_email(reminder)
+        elif delivery.channel == Channel.SMS:
+            _send_sms(reminder)
+    except Exception as e:  # noqa: BLE001 - any failure of a mail server or gateway is retried
+        logger.warning("delivery %s failed: %s", delivery.pk, e)
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=Delivery.State.FAILED, last_error=f"{type(e).__name__}: {e}"[:300]
+        )
+        return False
+    Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.SENT, sent_at=now, last_error="")
+    return True
+
+
+def deliveries_due(*, now: datetime, limit: int = 500) -> list[Delivery]:
+    waiting = Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED]) | Q(
+        state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+    return list(
+        Delivery.objects.filter(
+            waiting, send_after__lte=now, attempts__lt=MAX_ATTEMPTS, reminder__cancelled_at__isnull=True
+        )
+        .select_related("reminder__recipient", "reminder__complaint")
+        .order_by("send_after", "pk")[:limit]
+    )
+
+
+def deliveries_send(*, now: datetime, limit: int = 500) -> int:
+    return sum(delivery_send(d, now=now) for d in deliveries_due(now=now, limit=limit))
+
+
+@dataclass
+class SweepResult:
+    planned: int
+    cancelled: int
+    sent: int
+
+
+def sweep(*, now: datetime, dry_run: bool = False) -> SweepResult:
+    """Plan, cancel, send. `dry_run` plans only, writes nothing and sends nothing."""
+    if dry_run:
+        return SweepResult(planned=len(reminders_plan(now=now, dry_run=True)), cancelled=0, sent=0)
+    cancelled = reminders_cancel_obsolete(now=now)
+    planned = len(reminders_plan(now=now))
+    sent = deliveries_send(now=now)
+    return SweepResult(planned=planned, cancelled=cancelled, sent=sent)
+
+
+def unread_count(user: Any) -> int:
+    return Reminder.objects.filter(
+        recipient=user, read_at__isnull=True, cancelled_at__isnull=True, due_at__isnull=False
+    ).count()

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=3)
+def sweep() -> dict[str, int]:
+    """Plan, cancel and send reminders. Beat runs it on a schedule; submissions nudge it."""
+    result = services.sweep(now=timezone.now())
+    return {"planned": result.planned, "cancelled": result.cancelled, "sent": result.sent}

@@ -1,0 +1,79 @@
+"""What the complaint page needs for its "Escalations" section (templates/regulators/_escalations.html).
+
+complaints.views._detail_context merges `escalation_panel(user, complaint)` into its
+context, so that app does not need to know about escalations, forms or letters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from accounts import permissions
+from complaints.models import Complaint
+
+from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
+from .models import AWAITING_STATUSES, EscalationStatus
+from .routing import route_for_complaint
+
+
+def _label(step: Any) -> str:
+    if step.lender is not None:
+        return step.lender.name
+    regulator = step.regulator
+    return regulator.name_en if get_language() == "en" and regulator.name_en else regulator.name_zh
+
+
+def route_targets(complaint: Complaint) -> list[tuple[str, str]]:
+    """(target key, name) of each step of the complaint's route: where it may be sent."""
+    # A draft has no route yet: its facts may still change, and nobody else may see it.
+    steps = [] if complaint.is_draft else route_for_complaint(complaint)
+    return [
+        (f"lender-{s.lender.pk}" if s.lender is not None else f"regulator-{s.regulator.pk}", _label(s))
+        for s in steps
+    ]
+
+
+def escalation_panel(user: Any, complaint: Complaint, *, now: datetime | None = None) -> dict[str, Any]:
+    """One context key, `escalation_panel`, for the complaint page."""
+    now = now or timezone.now()
+    can_update = permissions.can_update_escalation(user, complaint)
+    rows = []
+    for escalation in complaint.escalations.select_related("lender", "regulator", "answer_document"):
+        pk, status = escalation.pk, escalation.status
+        rows.append(
+            {
+                "escalation": escalation,
+                "late": status == EscalationStatus.OVERDUE or escalation.is_late(now),
+                "sent_form": MarkSentForm(auto_id=f"sent{pk}_%s")
+                if can_update and status == EscalationStatus.DRAFTED
+                else None,
+                "ack_form": AcknowledgeForm(auto_id=f"ack{pk}_%s")
+                if can_update and status == EscalationStatus.SENT
+                else None,
+                "answer_form": AnswerForm(auto_id=f"answer{pk}_%s")
+                if can_update and status in AWAITING_STATUSES
+                else None,
+                "close_form": CloseEscalationForm(auto_id=f"close{pk}_%s")
+                if can_update and status != EscalationStatus.CLOSED
+                else None,
+            }
+        )
+    targets = route_targets(complaint)
+    form = None
+    if permissions.can_record_escalation(user, complaint) and targets:
+        # The next step is the first one the complaint has not been sent to.
+        done = {row["escalation"].target_key for row in rows}
+        next_key = next((key for key, _label in targets if key not in done), targets[0][0])
+        form = EscalationForm(targets=targets, auto_id="escalation_%s", initial={"target": next_key})
+    return {
+        "escalation_panel": {
+            "rows": rows,
+            "form": form,
+            "letters": targets,
+            "now": now,
+        }
+    }

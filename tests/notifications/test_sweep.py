@@ -1,0 +1,238 @@
+"""Reminders with a moved clock: each fires when due, not before, once, and is cancelled
+when what it waited for happens."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cases import services as case_services
+from complaints import services as complaint_services
+from complaints.models import Status
+from notifications import services
+from notifications.models import Delivery, Kind, Preference, Reminder
+from notifications.sms import MemorySmsBackend
+from tests.factories import ComplaintFactory, IncidentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+BJ = ZoneInfo("Asia/Shanghai")
+NOON = datetime(2026, 12, 2, 12, 0, tzinfo=BJ)  # a Wednesday
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", phone="13911112222", email="alice@example.com")
+
+
+def kinds_for(user) -> list[str]:
+    return sorted(
+        Reminder.objects.filter(recipient=user, cancelled_at__isnull=True).values_list("kind", flat=True)
+    )
+
+
+def test_a_stale_draft_reminds_after_24_hours_not_before(alice):
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+
+    services.sweep(now=NOON + timedelta(hours=23, minutes=59))
+    assert kinds_for(alice) == []
+
+    services.sweep(now=NOON + timedelta(hours=24))
+    assert kinds_for(alice) == [Kind.DRAFT_STALE]
+    assert len(mail.outbox) == 1
+    assert "草稿" in mail.outbox[0].subject
+
+
+def test_running_the_sweep_twice_sends_nothing_twice(alice):
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    later = NOON + timedelta(days=1, hours=1)
+
+    first = services.sweep(now=later)
+    second = services.sweep(now=later)
+    third = services.sweep(now=later + timedelta(minutes=15))
+
+    assert (first.planned, first.sent) == (1, 1)
+    assert (second.planned, second.sent) == (0, 0)
+    assert (third.planned, third.sent) == (0, 0)
+    assert len(mail.outbox) == 1
+    assert Reminder.objects.count() == 1
+
+
+def test_submitting_the_draft_cancels_its_reminder(alice):
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    IncidentFactory(complaint=complaint)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    Preference.objects.create(user=alice, email=True, quiet_hours=True)
+    # Planned at night: the email waits for 08:00, and the draft is submitted before that.
+    night = datetime(2026, 12, 3, 23, 0, tzinfo=BJ)
+    services.sweep(now=night)
+    assert Delivery.objects.get(channel="email").state == Delivery.State.PENDING
+
+    complaint_services.complaint_submit(complaint=complaint, actor=alice, now=night + timedelta(hours=1))
+    services.sweep(now=night + timedelta(hours=10))
+
+    reminder = Reminder.objects.get(kind=Kind.DRAFT_STALE)
+    assert reminder.cancelled_at is not None
+    assert Delivery.objects.get(reminder=reminder, channel="email").state == Delivery.State.CANCELLED
+    assert all("草稿" not in m.subject for m in mail.outbox)
+
+
+def test_quiet_hours_defer_email_and_sms_to_eight(alice):
+    Preference.objects.create(user=alice, email=True, sms=True, quiet_hours=True)
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    night = datetime(2026, 12, 3, 22, 30, tzinfo=BJ)
+    MemorySmsBackend.outbox.clear()
+
+    services.sweep(now=night)
+    assert mail.outbox == [] and MemorySmsBackend.outbox == []
+    assert services.unread_count(alice) == 1  # in the app at once
+
+    services.sweep(now=datetime(2026, 12, 4, 7, 59, tzinfo=BJ))
+    assert mail.outbox == []
+    services.sweep(now=datetime(2026, 12, 4, 8, 0, tzinfo=BJ))
+    assert len(mail.outbox) == 1
+    assert len(MemorySmsBackend.outbox) == 1
+    assert MemorySmsBackend.outbox[0][0] == "13911112222"
+
+
+def test_someone_who_asked_for_no_quiet_hours_is_told_at_night(alice):
+    Preference.objects.create(user=alice, email=True, quiet_hours=False)
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+
+    services.sweep(now=datetime(2026, 12, 3, 23, 0, tzinfo=BJ))
+
+    assert len(mail.outbox) == 1
+
+
+def test_an_unreviewed_complaint_alerts_advocates_after_48_hours(alice, advocate):
+    complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED, submitted_at=NOON)
+
+    services.sweep(now=NOON + timedelta(hours=47))
+    assert kinds_for(advocate) == []
+    services.sweep(now=NOON + timedelta(hours=48))
+    assert kinds_for(advocate) == [Kind.UNREVIEWED]
+
+    case_services.case_assign(
+        complaint=complaint, actor=advocate, assignee_id=advocate.pk, now=NOON + timedelta(hours=49)
+    )
+    services.sweep(now=NOON + timedelta(hours=50))
+    assert kinds_for(advocate) == []
+
+
+def test_an_unanswered_request_reminds_the_borrower_after_three_days(alice, advocate):
+    complaint = ComplaintFactory(filer=alice, status=Status.UNDER_REVIEW)
+    request = case_services.info_request_create(
+        complaint=complaint, actor=advocate, message="请上传录音", now=NOON
+    )
+
+    services.sweep(now=NOON + timedelta(days=2, hours=23))
+    assert Kind.INFO_REQUEST not in kinds_for(alice)
+    services.sweep(now=NOON + timedelta(days=3))
+    assert Kind.INFO_REQUEST in kinds_for(alice)
+
+    case_services.info_request_answer(
+        request=request, actor=alice, response="已上传", now=NOON + timedelta(days=3, hours=1)
+    )
+    services.sweep(now=NOON + timedelta(days=3, hours=2))
+    assert Kind.INFO_REQUEST not in kinds_for(alice)
+
+
+def test_the_limitation_period_warns_at_90_and_30_days(alice):
+    complaint = ComplaintFactory(filer=alice, status=Status.WAITING_LENDER)
+    first = NOON - timedelta(days=3 * 365) + timedelta(days=100)
+    IncidentFactory(complaint=complaint, occurred_at=first)
+
+    services.sweep(now=NOON)
+    assert [k for k in kinds_for(alice) if k.startswith("limitation")] == []
+    services.sweep(now=NOON + timedelta(days=10))
+    assert [k for k in kinds_for(alice) if k.startswith("limitation")] == [Kind.LIMITATION_90]
+    services.sweep(now=NOON + timedelta(days=70))
+    assert sorted(k for k in kinds_for(alice) if k.startswith("limitation")) == [
+        Kind.LIMITATION_30,
+        Kind.LIMITATION_90,
+    ]
+
+
+def test_a_failing_mail_server_is_retried_and_its_error_stays_visible(alice, settings):
+    settings.EMAIL_BACKEND = "tests.notifications.backends.FailingEmailBackend"
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    later = NOON + timedelta(days=1, hours=1)
+
+    services.sweep(now=later)
+    delivery = Delivery.objects.get(channel="email")
+    assert delivery.state == Delivery.State.FAILED
+    assert "SMTP is down" in delivery.last_error
+    assert delivery.attempts == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    services.sweep(now=later + timedelta(minutes=15))
+    delivery.refresh_from_db()
+    assert delivery.state == Delivery.State.SENT
+    assert delivery.attempts == 2
+    assert len(mail.outbox) == 1
+
+
+def test_a_submission_tells_the_borrower_it_arrived(client, alice, django_capture_on_commit_callbacks):
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    IncidentFactory(complaint=complaint)
+    client.force_login(alice)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("complaints:transition", args=[complaint.reference]), {"to_status": "submitted"})
+    assert len(callbacks) == 1  # the nudge, queued for after the commit
+
+    services.sweep(now=complaint.__class__.objects.get(pk=complaint.pk).submitted_at + timedelta(minutes=1))
+    assert Kind.SUBMITTED in kinds_for(alice)
+
+
+def test_the_bell_shows_the_unread_count_and_marks_read(client, alice):
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    services.sweep(now=NOON + timedelta(days=2))
+    client.force_login(alice)
+
+    page = client.get(reverse("complaints:mine")).content.decode()
+    assert 'id="bell-count">1' in page
+
+    reminder = Reminder.objects.get()
+    response = client.post(reverse("notifications:mark_read", args=[reminder.pk]), {"open": "1"})
+    assert response["Location"] == reverse("complaints:edit", args=[complaint.reference])
+    assert 'id="bell-count"' not in client.get(reverse("complaints:mine")).content.decode()
+
+
+def test_nobody_reads_someone_elses_notifications(client, alice, other_borrower):
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    services.sweep(now=NOON + timedelta(days=2))
+    client.force_login(other_borrower)
+
+    assert (
+        client.post(reverse("notifications:mark_read", args=[Reminder.objects.get().pk])).status_code == 404
+    )
+    assert "草稿" not in client.get(reverse("notifications:inbox")).content.decode()
+
+
+def test_the_command_has_a_dry_run_and_a_moved_clock(alice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    out = StringIO()
+
+    call_command("send_reminders", "--dry-run", "--now", "2026-12-04T09:00+08:00", stdout=out)
+    assert "draft_stale" in out.getvalue()
+    assert not Reminder.objects.exists()
+
+    call_command("send_reminders", "--now", "2026-12-04T09:00+08:00", stdout=StringIO())
+    assert Reminder.objects.count() == 1
