@@ -53,6 +53,11 @@ class SignUpForm(forms.ModelForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
+    accept_notice = forms.BooleanField(
+        label=_("I have read how my information is handled and agree to it."),
+        error_messages={"required": _("Please read the notice above and tick the box to continue.")},
+    )
+
     class Meta:
         model = User
         fields = ["phone", "email", "display_name"]

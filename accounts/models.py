@@ -70,3 +70,33 @@ class User(AbstractUser):
     def is_caseworker(self) -> bool:
         """Advocates and admins: the people who review other people's complaints."""
         return self.role in (Role.ADVOCATE, Role.ADMIN)
+
+
+class Consent(models.Model):
+    """A person's recorded consent: to what, under which version of the notice, and when.
+
+    PIPL asks for separate consent for sensitive personal information (financial
+    accounts, recordings of other people's voices) and for giving data to another
+    processor; each is its own row, never a pre-ticked box.
+    """
+
+    class Purpose(models.TextChoices):
+        PROCESSING = "processing", _("Processing of my complaint data")
+        SENSITIVE = "sensitive", _("Sensitive information: loan details and recordings of other people")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    notice_version = models.CharField(_("notice version"), max_length=20)
+    given_at = models.DateTimeField(_("given"))
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose", "notice_version"], name="consent_once_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {self.notice_version}"

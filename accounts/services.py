@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from django.db import transaction
+from typing import Any
 
-from .models import Role, User
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Consent, Role, User
+from .notice import NOTICE_VERSION
 
 
 @transaction.atomic
@@ -21,4 +25,20 @@ def user_sign_up(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    consent_record(user=user, purpose=Consent.Purpose.PROCESSING)
     return user
+
+
+def consent_record(*, user: User, purpose: str, now: Any = None) -> Consent:
+    """Record a consent to the current notice; giving it twice keeps the first moment."""
+    consent, _created = Consent.objects.get_or_create(
+        user=user,
+        purpose=purpose,
+        notice_version=NOTICE_VERSION,
+        defaults={"given_at": now or timezone.now()},
+    )
+    return consent
+
+
+def has_consented(user: User, purpose: str) -> bool:
+    return Consent.objects.filter(user=user, purpose=purpose, notice_version=NOTICE_VERSION).exists()

@@ -7,6 +7,9 @@ from .forms import LoginForm
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("welcome/", views.after_login, name="after_login"),
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/export.zip", views.my_data_export, name="my_data_export"),
+    path("my-data/delete/", views.my_data_delete, name="my_data_delete"),
     # Django's own views and URL names (login, logout, password_change, password_reset...).
     path(
         "login/",

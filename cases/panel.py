@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts import permissions
+from audit.models import AuditEvent
 
 from . import selectors
 from .forms import AssignForm, InfoRequestForm, NoteForm
@@ -24,4 +25,5 @@ def case_panel_context(request: HttpRequest, complaint: Any) -> dict[str, Any]:
         "note_form": NoteForm(),
         "info_form": InfoRequestForm(),
         "linked_collectors": selectors.linked_collectors(complaint),
+        "audit_events": list(AuditEvent.objects.filter(complaint=complaint).order_by("-created", "-pk")[:30]),
     }

@@ -35,6 +35,13 @@ class ComplaintForm(forms.ModelForm):
         ),
         widget=forms.TextInput(attrs={"list": "lender-names", "autocomplete": "off"}),
     )
+    consent_sensitive = forms.BooleanField(
+        label=_(
+            "I agree that my loan details and recordings that contain other people's voices are "
+            "processed for this complaint, as the notice explains."
+        ),
+        required=False,
+    )
     desired_outcomes = forms.MultipleChoiceField(
         label=_("What do you want?"),
         choices=Outcome.choices,
@@ -66,6 +73,7 @@ class ComplaintForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["consent_sensitive"].widget.attrs.update({"class": "form-check-input"})
         if self.instance.pk:
             self.fields["lender_name"].initial = self.instance.lender.name
             if self.instance.funding_institution_id:

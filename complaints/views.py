@@ -12,8 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import permissions
+from accounts import services as account_services
+from accounts.models import Consent
+from audit.models import Action
+from audit.services import audit_record
 from cases.panel import case_panel_context
 from evidence.validation import ACCEPTED_EXTENSIONS
+from lib import ratelimit
+from lib.responses import too_many_requests
 from regulators.panels import escalation_panel
 from regulators.routing import route_for_complaint
 
@@ -59,7 +65,16 @@ def _save_complaint_form(
         messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
         return None, form, formset
     new_incidents = [f.cleaned_data for f in formset.forms if f.has_changed()]
+    needs_consent = not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE)
+    if form.cleaned_data.get("consent_sensitive"):
+        account_services.consent_record(user=request.user, purpose=Consent.Purpose.SENSITIVE)
+        needs_consent = False
     if wants_submit:
+        if needs_consent:
+            form.add_error(
+                "consent_sensitive",
+                _("Please agree to how sensitive information is handled before you submit."),
+            )
         has_incidents = bool(new_incidents) or (complaint is not None and complaint.incidents.exists())
         if not form.cleaned_data.get("summary", "").strip():
             form.add_error("summary", _("Please describe what happened before you submit."))
@@ -100,6 +115,8 @@ def _save_complaint_form(
 
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not ratelimit.allow(request, "complaint_create"):
+        return too_many_requests(request)
     if request.method == "POST":
         response, form, formset = _save_complaint_form(request, None)
         if response is not None:
@@ -110,7 +127,12 @@ def create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "complaints/complaint_form.html",
-        {"form": form, "formset": formset, "lender_names": _lender_suggestions()},
+        {
+            "form": form,
+            "formset": formset,
+            "lender_names": _lender_suggestions(),
+            "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),
+        },
     )
 
 
@@ -136,6 +158,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
             "complaint": complaint,
             "incidents": complaint.incidents.all(),
             "lender_names": _lender_suggestions(),
+            "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),
         },
     )
 
@@ -196,6 +219,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
 @login_required
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
+    if permissions.can_work_on_case(request.user, complaint):
+        audit_record(actor=request.user, action=Action.VIEW_CASE, complaint=complaint)
     return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
 
 
@@ -245,6 +270,12 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("complaints:edit", complaint.reference)
     else:
         complaint.refresh_from_db()
+        audit_record(
+            actor=request.user,
+            action=Action.STATUS_CHANGE,
+            complaint=complaint,
+            detail=form.cleaned_data["to_status"],
+        )
         messages.success(
             request,
             _("Status is now “%(status)s”.") % {"status": complaint.get_status_display()},

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "regulators",
     "cases",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +299,13 @@ AXES_USERNAME_CALLABLE = "accounts.backends.lockout_key"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Rate limits: (per account, per address, window in seconds).
+RATE_LIMITS = {
+    "signup": (5, env.int("RATE_LIMIT_SIGNUPS_PER_ADDRESS", default=10), 3600),
+    "complaint_create": (20, 60, 3600),
+    "upload": (300, 600, 3600),  # counted in files
+}
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Advocates and admins see other people's cases: their sessions end after inactivity.
 CASEWORKER_IDLE_TIMEOUT = timedelta(minutes=env.int("CASEWORKER_IDLE_MINUTES", default=30))
 

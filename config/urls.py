@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from complaints import views as complaint_views
 from lib import health
 
@@ -11,6 +12,7 @@ admin.site.site_title = "催收投诉"
 urlpatterns = [
     path("", complaint_views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("privacy/", account_views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("complaints/", include("complaints.urls")),

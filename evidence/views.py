@@ -12,9 +12,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import permissions
+from audit.models import Action
+from audit.services import audit_record
 from complaints.services import ComplaintError
 from complaints.views import get_complaint_for_user
+from lib import ratelimit
 from lib.ranged import ranged_file_response
+from lib.responses import too_many_requests
 
 from . import package, services
 from .models import Evidence
@@ -57,6 +61,19 @@ def upload(request: HttpRequest, reference: str) -> HttpResponse:
     if incident_id.isdigit():
         incident = complaint.incidents.filter(pk=int(incident_id)).first()
     uploads = request.FILES.getlist("files")
+    if not ratelimit.allow(request, "upload", amount=max(len(uploads), 1)):
+        if _wants_json(request):
+            message = _("Too many uploads in a short time. Please wait a while and try again.")
+            return JsonResponse(
+                {
+                    "files": [
+                        {"name": u.name, "accepted": False, "error": message, "id": None, "sha256": None}
+                        for u in uploads
+                    ]
+                },
+                status=429,
+            )
+        return too_many_requests(request)
     results = services.evidence_add_many(
         complaint=complaint,
         uploader=request.user,
@@ -98,6 +115,15 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
         field, content_type, inline = evidence.file, evidence.content_type, False
     if not field:
         raise Http404
+    # Thumbnails load with every page and an audio player asks for many ranges: record a
+    # real opening (a whole file, or the start of one), not each piece.
+    if variant != "thumbnail" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        audit_record(
+            actor=request.user,
+            action=Action.DOWNLOAD_EVIDENCE,
+            complaint=evidence.complaint,
+            detail=f"{evidence.public_id} {variant}",
+        )
     name = evidence.original_name if variant == "original" else f"{variant}-{evidence.original_name}"
     response = ranged_file_response(
         request,
@@ -117,6 +143,7 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
 def package_download(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
     items = list(complaint.evidence.select_related("incident").order_by("created", "pk"))
+    audit_record(actor=request.user, action=Action.DOWNLOAD_PACKAGE, complaint=complaint)
     response = StreamingHttpResponse(package.stream_package(complaint, items), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, f"evidence-{complaint.reference}.zip")
     for header, value in _HOSTILE_HEADERS.items():

@@ -14,6 +14,7 @@ GOOD = {
     "display_name": "小王",
     "password1": "a long enough secret",
     "password2": "a long enough secret",
+    "accept_notice": "on",
 }
 
 
@@ -38,6 +39,18 @@ def test_it_refuses_a_number_that_is_not_a_mainland_mobile(client):
     assert not User.objects.exists()
     # What was typed stays in the form.
     assert 'value="小王"' in response.content.decode()
+
+
+def test_it_needs_agreement_to_the_notice_and_records_it(client):
+    from accounts.models import Consent
+
+    refused = client.post(reverse("signup"), {**GOOD, "accept_notice": ""})
+    assert refused.status_code == 200
+    assert not User.objects.exists()
+
+    client.post(reverse("signup"), GOOD)
+    consent = Consent.objects.get()
+    assert (consent.user.phone, consent.purpose) == ("13912345678", "processing")
 
 
 def test_it_refuses_a_number_that_already_has_an_account(client):

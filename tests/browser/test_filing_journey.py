@@ -21,6 +21,7 @@ def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: 
     page.fill("#id_display_name", "小李")
     page.fill("#id_password1", "my long secret phrase")
     page.fill("#id_password2", "my long secret phrase")
+    page.check("#id_accept_notice")
     page.locator("main form [type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/complaints/new/$"))
@@ -41,6 +42,7 @@ def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: 
     page.select_option("#id_incidents-1-kind", "night_calls")
     page.fill("#id_incidents-1-description", "半夜发短信威胁")
 
+    page.check("#id_consent_sensitive")
     page.click("button[name=action][value=submit]")
 
     complaint = Complaint.objects.get()

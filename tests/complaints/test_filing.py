@@ -37,6 +37,7 @@ def filing(*incidents: dict[str, str], action: str = "submit", **overrides: str)
         "loan_amount": "",
         "loan_date": "",
         "is_overdue": "unknown",
+        "consent_sensitive": "on",
         "incidents-TOTAL_FORMS": str(len(incidents)),
         "incidents-INITIAL_FORMS": "0",
         "incidents-MIN_NUM_FORMS": "0",
@@ -248,3 +249,20 @@ def test_references_are_unguessable_and_readable():
         head, tail = ref.split("-")
         assert len(head) == len(tail) == 5
         assert set(head + tail) <= set(REFERENCE_ALPHABET)
+
+
+def test_submitting_needs_consent_to_sensitive_information_once(logged_in, borrower):
+    from accounts.models import Consent
+
+    refused = logged_in.post(reverse("complaints:create"), filing(incident(0), consent_sensitive=""))
+    assert refused.status_code == 200
+    assert not Complaint.objects.exists()
+    assert "请同意" in refused.content.decode()
+
+    logged_in.post(reverse("complaints:create"), filing(incident(0)))
+    consent = Consent.objects.get(user=borrower, purpose="sensitive")
+    assert consent.notice_version and consent.given_at
+
+    # Asked once per notice version: the next complaint needs no tick.
+    logged_in.post(reverse("complaints:create"), filing(incident(0), consent_sensitive=""))
+    assert Complaint.objects.count() == 2

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from complaints.models import Complaint
+
+from .models import AuditEvent
+
+
+def audit_record(
+    *, actor: Any, action: str, complaint: Complaint | None = None, detail: str = ""
+) -> AuditEvent:
+    """Append one event. Borrowers' IP addresses are deliberately not recorded: the
+    people this product serves should leave as little trace as possible."""
+    label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{actor.get_role_display()}: {actor.username}"
+    else:
+        actor = None
+    return AuditEvent.objects.create(
+        actor=actor, actor_label=label[:160], action=action, complaint=complaint, detail=detail[:300]
+    )

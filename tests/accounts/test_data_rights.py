@@ -1,0 +1,106 @@
+"""Take a copy of everything, and leave: nothing personal remains, in the database or in storage."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import User
+from cases import services as case_services
+from complaints.models import Complaint, Incident, Status, TimelineEvent
+from evidence import services as evidence_services
+from evidence.models import Evidence
+from tests.evidence import files
+from tests.factories import PASSWORD, ComplaintFactory, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alices_case(client, borrower, advocate):
+    complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED, summary="ALICE-SUMMARY 我的私事")
+    IncidentFactory(complaint=complaint, description="ALICE-INCIDENT", third_party_number="13912345678")
+    client.force_login(borrower)
+    client.post(
+        reverse("evidence:upload", args=[complaint.reference]),
+        {"files": [SimpleUploadedFile("alice.png", files.png())]},
+        headers={"Accept": "application/json"},
+    )
+    evidence_services.evidence_process(evidence_id=Evidence.objects.get(complaint=complaint).pk)
+    case_services.case_add_note(complaint=complaint, actor=advocate, text="INTERNAL-NOTE")
+    case_services.info_request_create(complaint=complaint, actor=advocate, message="请上传录音")
+    return complaint
+
+
+def test_the_export_holds_everything_mine_and_nothing_of_anyone_else(
+    client, borrower, other_borrower, alices_case
+):
+    theirs = ComplaintFactory(filer=other_borrower, status=Status.SUBMITTED, summary="CHARLIE-SUMMARY")
+
+    response = client.get(reverse("my_data_export"))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    data = json.loads(archive.read("data.json"))
+    raw = archive.read("data.json").decode()
+
+    assert data["account"]["phone"] == borrower.phone
+    assert [c["reference"] for c in data["complaints"]] == [alices_case.reference]
+    assert "ALICE-SUMMARY" in raw and "ALICE-INCIDENT" in raw and "请上传录音" in raw
+    assert "CHARLIE-SUMMARY" not in raw and theirs.reference not in raw
+    assert "INTERNAL-NOTE" not in raw
+    evidence = Evidence.objects.get(complaint=alices_case)
+    stored = [n for n in archive.namelist() if n.startswith("files/")]
+    assert len(stored) == 1
+    with evidence.file.open("rb") as f:
+        assert archive.read(stored[0]) == f.read()
+
+
+def test_deleting_the_account_leaves_no_personal_field_and_no_file(client, borrower, alices_case):
+    evidence = Evidence.objects.get(complaint=alices_case)
+    paths = [evidence.file.name, evidence.display_file.name, evidence.thumbnail.name]
+    storage = evidence.file.storage
+    assert all(storage.exists(p) for p in paths)
+    phone = borrower.phone
+
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("my_data_delete"), {"password": PASSWORD})
+
+    assert response.status_code == 200
+    assert not User.objects.filter(phone=phone).exists()
+    assert not any(storage.exists(p) for p in paths)
+    assert not Evidence.objects.exists()
+    kept = Complaint.objects.get(pk=alices_case.pk)
+    assert kept.filer.username == "deleted-account" and not kept.filer.is_active
+    assert kept.summary == ""
+    assert kept.lender_id == alices_case.lender_id  # the statistics survive
+    incident = Incident.objects.get(complaint=kept)
+    assert (incident.description, incident.third_party_number) == ("", "")
+    assert not TimelineEvent.objects.filter(complaint=kept).exclude(note="").exists()
+    for value in ("ALICE-SUMMARY", "ALICE-INCIDENT", phone):
+        for model, fields in ((Complaint, ["summary"]), (Incident, ["description", "third_party_number"])):
+            for field in fields:
+                assert not model.objects.filter(**{f"{field}__contains": value}).exists()
+    # Logged out, and told what remains.
+    assert "匿名" in response.content.decode()
+    assert client.get(reverse("complaints:mine")).status_code == 302
+
+
+def test_a_wrong_password_deletes_nothing(client, borrower, alices_case):
+    client.post(reverse("my_data_delete"), {"password": "not it"})
+
+    assert User.objects.filter(pk=borrower.pk).exists()
+    assert Evidence.objects.exists()
+
+
+def test_advocates_cannot_delete_themselves_here(client, advocate):
+    client.force_login(advocate)
+
+    client.post(reverse("my_data_delete"), {"password": PASSWORD})
+
+    assert User.objects.filter(pk=advocate.pk).exists()
