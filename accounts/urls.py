@@ -1,13 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import two_factor, views
 from .forms import LoginForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("welcome/", views.after_login, name="after_login"),
     path("my-data/", views.my_data, name="my_data"),
+    path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path("my-data/export.zip", views.my_data_export, name="my_data_export"),
     path("my-data/delete/", views.my_data_delete, name="my_data_delete"),
     # Django's own views and URL names (login, logout, password_change, password_reset...).

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "lib",
     "accounts",
     "complaints",
@@ -64,10 +66,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.CaseworkerIdleTimeoutMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its own response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -306,6 +310,9 @@ RATE_LIMITS = {
     "upload": (300, 600, 3600),  # counted in files
 }
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+# Two-step login (TOTP): required for advocates and admins.
+TWO_FACTOR_REQUIRED_FOR_CASEWORKERS = env.bool("TWO_FACTOR_REQUIRED_FOR_CASEWORKERS", default=True)
+OTP_TOTP_ISSUER = "催收投诉"
 # Advocates and admins see other people's cases: their sessions end after inactivity.
 CASEWORKER_IDLE_TIMEOUT = timedelta(minutes=env.int("CASEWORKER_IDLE_MINUTES", default=30))
 
@@ -329,5 +336,7 @@ LOGGING = {
 
 # Set by the test suite's CI pass: a test that would skip for a missing service fails.
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# `make bench` turns this on: it routes the ceiling pages of bench/ (never on in production).
+BENCHMARK = env.bool("BENCHMARK", default=False)
 
 COMPLAINT_REFERENCE_LENGTH = 10

@@ -22,3 +22,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
+
+if settings.BENCHMARK:
+    # Pages that touch no database, for `make bench` to measure the ceiling (bench/views.py).
+    urlpatterns.append(path("__bench__/", include("bench.urls")))

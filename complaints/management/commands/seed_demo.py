@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from cases import services as case_services
@@ -170,7 +171,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo ready. Log in at /accounts/login/ as borrower1, borrower2, advocate1 or "
-                f"admin1 (or with their mobile number 1380000000N), password {DEMO_PASSWORD}"
+                f"admin1 (or with their mobile number 1380000000N), password {DEMO_PASSWORD}. "
+                "advocate1 and admin1 also need a two-step code: python manage.py totp_code advocate1"
             )
         )
 
@@ -192,6 +194,9 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            if role != Role.BORROWER and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                # Caseworkers need two-step login; `manage.py totp_code <name>` shows the code.
+                TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
             users[username] = user
         return users
 

@@ -1,0 +1,112 @@
+"""Two-factor authentication with TOTP (django-otp): available to everyone, required for
+advocates and admins, who can open other people's cases."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from io import BytesIO
+
+import django_otp
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django_otp import devices_for_user, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import permissions
+
+
+def two_factor_required(user: object) -> bool:
+    """Caseworkers must use it; anyone who set it up has chosen to."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if permissions.is_caseworker(user) and settings.TWO_FACTOR_REQUIRED_FOR_CASEWORKERS:
+        return True
+    return user_has_device(user, confirmed=True)
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return svg[svg.index("<svg") :]  # drop the XML declaration: it is embedded in HTML
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("after_login")
+
+
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    if user_has_device(request.user, confirmed=True) and request.user.is_verified():
+        messages.info(request, _("Two-step login is already on for your account."))
+        return redirect("after_login")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+    if request.method == "POST":
+        if device.verify_token((request.POST.get("token") or "").strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            django_otp.login(request, device)
+            messages.success(request, _("Two-step login is on. Keep your phone's authenticator app."))
+            return redirect(_next_url(request))
+        messages.error(
+            request, _("That code is not right. Check the time on your phone and try the newest code.")
+        )
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {"qr": mark_safe(_qr_svg(device.config_url)), "secret": secret, "next": _next_url(request)},  # noqa: S308 - SVG made by qrcode from our own URL
+    )
+
+
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        token = (request.POST.get("token") or "").strip()
+        for device in devices_for_user(request.user, confirmed=True):
+            if device.verify_token(token):
+                django_otp.login(request, device)
+                return redirect(_next_url(request))
+        messages.error(
+            request, _("That code is not right. Check the time on your phone and try the newest code.")
+        )
+    return render(request, "accounts/two_factor_verify.html", {"next": _next_url(request)})
+
+
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/accounts/logout/", "/accounts/two-factor/")
+
+
+class TwoFactorMiddleware:
+    """Until the second step is done, a user who needs it reaches only the pages that do it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(_OPEN_PREFIXES)
+            and not user.is_verified()
+            and two_factor_required(user)
+        ):
+            target = "two_factor_verify" if user_has_device(user, confirmed=True) else "two_factor_setup"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
