@@ -55,6 +55,7 @@ class QueueFilterForm(forms.Form):
         lenders = Lender.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
         self.fields["lender"].queryset = lenders
         self.fields["funding"].queryset = lenders
+        self.fields["lender"].empty_label = self.fields["funding"].empty_label = _("Any")
         self.fields["kind"].choices = [("", _("Any")), *list(HarassmentKind.choices)]
         self.fields["province"].choices = [("", _("Any")), *list(Province.choices)]
 

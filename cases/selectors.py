@@ -8,7 +8,19 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
 from accounts import permissions
@@ -19,7 +31,8 @@ from evidence.models import Evidence
 SORTS = {
     "recent": ("-status_changed_at", "-pk"),
     "oldest": ("status_changed_at", "pk"),
-    "due": ("next_due_at", "-status_changed_at", "-pk"),
+    # Cases without a deadline go last whatever the database's default for NULL is.
+    "due": (F("next_due_at").asc(nulls_last=True), "-status_changed_at", "-pk"),
     "filed": ("-submitted_at", "-pk"),
 }
 
@@ -63,6 +76,8 @@ def _search(text: str) -> Q:
     collector = normalize_collector_id(text)
     match = (
         Q(reference__iexact=text)
+        # People read the first half of a reference aloud; five characters are already rare.
+        | (Q(reference__istartswith=text) if len(text) >= 5 else Q(pk__in=[]))
         | Q(filer__phone=collector)
         | Q(filer__display_name__icontains=text)
         | Q(summary__icontains=text)

@@ -20,6 +20,7 @@ from cases.panel import case_panel_context
 from evidence.validation import ACCEPTED_EXTENSIONS
 from lib import ratelimit
 from lib.responses import too_many_requests
+from regulators.conduct import breaches_for_complaint
 from regulators.panels import escalation_panel
 from regulators.routing import route_for_complaint
 
@@ -189,6 +190,9 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
             "primary": target not in (Status.CLOSED,),
         }
         for target in permissions.allowed_targets(user, complaint)
+        # Sending to a lender or a regulator is recorded as an escalation (with its due date
+        # and reminders), which moves the status itself; a bare button would skip all that.
+        if target not in (Status.WAITING_LENDER, Status.WAITING_REGULATOR)
     ]
     incidents = list(complaint.incidents.all())
     evidence = list(complaint.evidence.prefetch_related("reviews").order_by("created", "pk"))
@@ -208,6 +212,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "can_add_incident": permissions.can_add_incident(user, complaint),
         "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
         "is_filer": complaint.filer_id == user.pk,
+        # Which collection-conduct rules each incident breaks (badges under each incident).
+        "breaches": breaches_for_complaint(complaint, incidents=incidents),
         "route": route_for_complaint(complaint),
         **escalation_panel(user, complaint),
         "info_requests": list(complaint.info_requests.all()),

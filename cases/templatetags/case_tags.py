@@ -31,19 +31,25 @@ def incident_kinds(complaint: Any) -> list[str]:
 
 @register.inclusion_tag("cases/_bar_chart.html")
 def bar_chart(series: Any) -> dict[str, Any]:
-    """A horizontal bar chart drawn on the server as SVG: no script, readable on a phone."""
-    bar_height, gap, label_width, width = 22, 6, 150, 600
+    """A bar chart drawn on the server as SVG: no script, readable on a phone.
+
+    Each label sits on its own line above its bar, so long Chinese names are never cut
+    and the text stays large when the chart shrinks to a phone's width.
+    """
+    row, width, value_room = 44, 400, 56
     peak = series.peak or 1
     bars = []
     for i, (label, value) in enumerate(series.rows):
-        y = i * (bar_height + gap)
-        length = round((width - label_width - 60) * value / peak)
-        bars.append({"label": label, "value": value, "y": y, "text_y": y + bar_height - 6, "length": length})
-    return {
-        "series": series,
-        "bars": bars,
-        "bar_height": bar_height,
-        "label_width": label_width,
-        "width": width,
-        "height": max(len(bars), 1) * (bar_height + gap),
-    }
+        y = i * row
+        length = max(round((width - value_room) * value / peak), 1 if value else 0)
+        bars.append(
+            {
+                "label": label,
+                "value": value,
+                "label_y": y + 15,
+                "bar_y": y + 21,
+                "length": length,
+                "value_x": length + 6,
+            }
+        )
+    return {"series": series, "bars": bars, "width": width, "height": max(len(bars), 1) * row}

@@ -12,7 +12,7 @@ from tests.factories import ComplaintFactory, IncidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PUBLIC = ["home", "login", "signup", "password_reset", "regulators:directory", "cases:public_stats"]
+PUBLIC = ["home", "login", "signup", "password_reset", "regulators:directory", "cases:public_stats", "privacy"]
 
 
 def check(page: Page, url: str) -> list[str]:
@@ -55,6 +55,11 @@ def test_borrower_pages_fit_a_phone(live_server, page: Page, login_as, borrower)
         reverse("complaints:add_incident", args=[submitted.reference]),
         reverse("complaints:edit", args=[draft.reference]),
         reverse("password_change"),
+        reverse("my_data"),
+        reverse("notifications:inbox"),
+        reverse("notifications:preferences"),
+        reverse("two_factor_setup"),
+        reverse("evidence:manifest", args=[submitted.reference]),
     ]:
         problems += check(page, live_server.url + url)
 

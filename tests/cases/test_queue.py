@@ -115,7 +115,7 @@ def test_filters_combine(client, advocate, borrower):
     assert refs(unassigned_view) == {unassigned.reference}
 
 
-@pytest.mark.parametrize("term", ["collector", "reference", "phone", "words"])
+@pytest.mark.parametrize("term", ["collector", "reference", "half", "phone", "words"])
 def test_search_finds_by_reference_number_collector_and_words(client, advocate, borrower, term):
     complaint = ComplaintFactory(
         filer=borrower, status=Status.SUBMITTED, summary="他们在公司群里发了我的照片"
@@ -124,6 +124,7 @@ def test_search_finds_by_reference_number_collector_and_words(client, advocate, 
     ComplaintFactory(status=Status.SUBMITTED, summary="别的事情")
     client.force_login(advocate)
     query = {
+        "half": complaint.reference[:5],
         "collector": "+86 171-2345-6789",
         "reference": complaint.reference.lower(),
         "phone": borrower.phone,
@@ -147,13 +148,14 @@ def test_waiting_for_the_borrower_filter(client, advocate, borrower):
 
 def test_sorting_by_next_deadline(client, advocate):
     now = timezone.now()
+    undated = ComplaintFactory(status=Status.SUBMITTED)
     later = ComplaintFactory(status=Status.WAITING_LENDER, next_due_at=now + timedelta(days=9))
     sooner = ComplaintFactory(status=Status.WAITING_LENDER, next_due_at=now + timedelta(days=1))
     client.force_login(advocate)
 
     rows = client.get(reverse("cases:queue"), {"sort": "due"}).context["page"].object_list
 
-    assert [c.reference for c in rows][:2] == [sooner.reference, later.reference]
+    assert [c.reference for c in rows] == [sooner.reference, later.reference, undated.reference]
 
 
 def _queries_for_page(client, per_page: int) -> int:

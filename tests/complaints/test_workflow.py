@@ -167,8 +167,10 @@ class TestTransitionView:
 
         page = client.get(complaint.get_absolute_url()).content.decode()
 
-        assert f'value="{S.WAITING_LENDER}"' in page
-        assert f'value="{S.UNDER_REVIEW}"' not in page
+        assert f'name="to_status" value="{S.CLOSED}"' in page
+        assert f'name="to_status" value="{S.UNDER_REVIEW}"' not in page
+        # Going to the lender is recorded as an escalation, not with a bare status button.
+        assert f'name="to_status" value="{S.WAITING_LENDER}"' not in page
 
 
 def test_a_discarded_draft_can_be_reopened_only_when_ready(borrower):
