@@ -8,9 +8,9 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import HarassmentKind, LicenceType, Province
+from complaints.models import Channel, HarassmentKind, LicenceType, Province
 
-from .models import EscalationChannel, Regulator
+from .models import ConductRule, EscalationChannel, Regulator
 
 # The columns an import reads, in the order an export writes them (after `id`).
 IMPORT_FIELDS = [
@@ -108,6 +108,49 @@ class RegulatorAdminForm(RegulatorFormBase):
     class Meta:
         model = Regulator
         fields = [*IMPORT_FIELDS, "verified_at"]
+
+
+class ConductRuleAdminForm(forms.ModelForm):
+    """The admin's edit form for a conduct rule: tick boxes instead of raw JSON lists."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only incidents on these channels are checked and counted; none ticked means every channel."
+        ),
+    )
+    incident_kinds = forms.MultipleChoiceField(
+        label=_("kinds of incident"),
+        choices=HarassmentKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a check of the kind of incident: the kinds that break the rule."),
+    )
+
+    class Meta:
+        model = ConductRule
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "description_zh",
+            "description_en",
+            "check_kind",
+            "channels",
+            "incident_kinds",
+            "max_per_day",
+            "quiet_from",
+            "quiet_until",
+            "possible_only",
+            "source",
+            "source_reference",
+            "confirmed",
+            "active",
+            "order",
+        ]
 
 
 class CodeListField(forms.CharField):

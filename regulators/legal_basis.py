@@ -6,8 +6,9 @@ content were checked against the official text; letters print the caveat beside 
 unchecked one, so no borrower cites a wrong article without being told. The summaries
 paraphrase (they are not quotations), in the formal Chinese the letters use.
 
-Kept as a table in code for now: the letter template reads it, and a later step may move
-it (with the conduct-rule thresholds) into data that admins edit.
+Kept as a table in code for now: the letter template reads it. The conduct rules each
+incident is checked against (limits, hours, sources) are data admins edit already:
+ConductRule, applied by regulators.conduct; a later step may move these citations too.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,6 +32,7 @@ from complaints.models import (
     ContactedParty,
     FilerRelation,
     HarassmentKind,
+    Incident,
     Lender,
     Outcome,
 )
@@ -39,6 +40,7 @@ from complaints.services import ComplaintError
 from evidence.models import Evidence
 from lib.phones import mask_phone
 
+from .conduct import Breach, breaches_for_complaint
 from .escalations import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS
 from .legal_basis import citations_for
 from .models import EscalationChannel, EscalationStatus, LetterDraft, Regulator, RegulatorKind
@@ -170,9 +172,24 @@ def _mask_for(viewer: Any, complaint: Complaint, text: str) -> str:
     return text
 
 
-def _incident_rows(complaint: Complaint) -> list[dict[str, Any]]:
+def _breach_rows(breaches: list[Breach]) -> list[dict[str, Any]]:
+    """A breach as the letter cites it: the rule's Chinese name, what was found, its source."""
+    return [
+        {
+            "name": b.rule.name_zh,
+            "detail": b.detail_zh,
+            "source": b.rule.source,
+            "confirmed": b.rule.confirmed,
+        }
+        for b in breaches
+    ]
+
+
+def _incident_rows(complaint: Complaint, incidents: list[Incident]) -> list[dict[str, Any]]:
+    breaches = breaches_for_complaint(complaint, incidents=incidents)
     rows = []
-    for incident in complaint.incidents.all():
+    for incident in incidents:
+        found = breaches.get(incident.pk, [])
         rows.append(
             {
                 "occurred_at": incident.occurred_at,
@@ -186,9 +203,18 @@ def _incident_rows(complaint: Complaint) -> list[dict[str, Any]]:
                 else CONTACTED_ZH.get(incident.contacted, ""),
                 "contacted_count": incident.contacted_count,
                 "description": " ".join(incident.description.split()),
+                # What the conduct-rule checks find; a rule they can only point out is
+                # worded as "may break", never stated as broken.
+                "breaches": _breach_rows([b for b in found if not b.possible]),
+                "possible_breaches": _breach_rows([b for b in found if b.possible]),
             }
         )
     return rows
+
+
+def letter_evidence(complaint: Complaint) -> QuerySet[Evidence]:
+    """The evidence a letter lists (and the legal-step page): every file not withdrawn, oldest first."""
+    return complaint.evidence.filter(withdrawn_at__isnull=True).order_by("created", "pk")
 
 
 def _previous_escalations(complaint: Complaint, target: LetterTarget) -> list[dict[str, Any]]:
@@ -221,9 +247,10 @@ def letter_context(
     phone = _filer_phone(complaint)
     if phone and not permissions.can_see_filer_phone(viewer, complaint):
         phone = mask_phone(phone)
-    kinds = list(dict.fromkeys(complaint.incidents.values_list("kind", flat=True)))
+    incidents = list(complaint.incidents.all())
+    kinds = list(dict.fromkeys(incident.kind for incident in incidents))
     regulator_kind = target.regulator.kind if target.regulator else ""
-    evidence = complaint.evidence.filter(withdrawn_at__isnull=True).order_by("created", "pk")
+    evidence = letter_evidence(complaint)
     return {
         "complaint": complaint,
         "target": target,
@@ -236,7 +263,7 @@ def letter_context(
         "lender": complaint.lender,
         "funding": complaint.funding_institution,
         "summary": complaint.summary.strip(),
-        "incidents": _incident_rows(complaint),
+        "incidents": _incident_rows(complaint, incidents),
         "citations": citations_for(
             kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
         ),

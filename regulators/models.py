@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import HarassmentKind, LicenceType, Province
+from complaints.models import Channel, HarassmentKind, LicenceType, Province
 
 
 class RegulatorKind(models.TextChoices):
@@ -53,6 +54,12 @@ def validate_harassment_kinds(value: object) -> None:
         raise ValidationError(
             _("Unknown kind of harassment: %(codes)s."), params={"codes": ", ".join(unknown)}
         )
+
+
+def validate_channels(value: object) -> None:
+    unknown = _check_choice_list(value, Channel.values)
+    if unknown:
+        raise ValidationError(_("Unknown channel: %(codes)s."), params={"codes": ", ".join(unknown)})
 
 
 class Regulator(models.Model):
@@ -472,3 +479,154 @@ class LetterDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} → {self.lender_id or self.regulator_id}"
+
+
+class CheckKind(models.TextChoices):
+    """How regulators.conduct tests an incident against a ConductRule."""
+
+    QUIET_HOURS = "quiet_hours", _("Contact during quiet hours")
+    CALLS_PER_DAY = "calls_per_day", _("More contacts in a day than the limit")
+    CALLS_PER_CONTACT = "calls_per_contact", _("More calls in a day to one person than the limit")
+    THIRD_PARTIES = "third_parties", _("Contact with unrelated third parties")
+    INCIDENT_KIND = "incident_kind", _("A kind of incident the rule bans")
+
+
+# The check kinds that need a daily limit.
+DAILY_LIMIT_CHECKS = (CheckKind.CALLS_PER_DAY, CheckKind.CALLS_PER_CONTACT)
+
+
+class ConductRule(models.Model):
+    """One rule of collection conduct that incidents are checked against.
+
+    From the domain notes' "Collection-conduct rules" table. The limits and hours are data
+    because they come from guidelines whose text could not be checked against the
+    original (see `confirmed`) and may change: an admin corrects them here and every
+    complaint page and letter follows. regulators.conduct does the checking.
+    """
+
+    # Seeding matches on the code only (never on the name), so an admin may rename or
+    # reword a seeded rule and the next seed run leaves it alone.
+    code = models.SlugField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        help_text=_("A short fixed name. Seeded rules are recognised by it, so it cannot change later."),
+    )
+    name_zh = models.CharField(_("name in Chinese"), max_length=200, help_text=_("Letters use this name."))
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    description_zh = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    check_kind = models.CharField(_("kind of check"), max_length=24, choices=CheckKind.choices)
+    channels = models.JSONField(
+        _("channels"),
+        default=list,
+        blank=True,
+        validators=[validate_channels],
+        help_text=_("Only incidents on these channels are checked and counted; empty means every channel."),
+    )
+    incident_kinds = models.JSONField(
+        _("kinds of incident"),
+        default=list,
+        blank=True,
+        validators=[validate_harassment_kinds],
+        help_text=_("For a check of the kind of incident: the kinds that break the rule."),
+    )
+    max_per_day = models.PositiveSmallIntegerField(
+        _("limit per day"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For the daily limits: how many are allowed in one day (Beijing time); one more breaks the rule."
+        ),
+    )
+    quiet_from = models.TimeField(
+        _("quiet hours start"),
+        null=True,
+        blank=True,
+        help_text=_("For quiet hours, in Beijing time: for example 22:00."),
+    )
+    quiet_until = models.TimeField(
+        _("quiet hours end"),
+        null=True,
+        blank=True,
+        help_text=_("In Beijing time, for example 08:00; earlier than the start means the next morning."),
+    )
+    possible_only = models.BooleanField(
+        _("only a possible breach"),
+        default=False,
+        help_text=_(
+            "Tick when an incident can only show that the rule may have been broken, because it depends "
+            "on facts an incident does not record (for visits: how many collectors came)."
+        ),
+    )
+    source = models.TextField(
+        _("source"), help_text=_("The instrument and article as letters cite it, in Chinese.")
+    )
+    source_reference = models.TextField(
+        _("where it was read"), blank=True, help_text=_("Web addresses or references to check it against.")
+    )
+    confirmed = models.BooleanField(
+        _("confirmed"),
+        default=False,
+        help_text=_(
+            "Tick only once the rule and its article were checked against the official text. "
+            "Unconfirmed rules say so wherever they are shown."
+        ),
+    )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Untick to stop checking incidents against this rule. Do not delete seeded rules: seeding would bring them back."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=100, help_text=_("Lower comes first."))
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("conduct rule")
+        verbose_name_plural = _("conduct rules")
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(check_kind__in=CheckKind.values),
+                name="conductrule_check_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(check_kind=CheckKind.QUIET_HOURS)
+                | models.Q(quiet_from__isnull=False, quiet_until__isnull=False),
+                name="conductrule_quiet_hours_set",
+                violation_error_message=_("Quiet hours need a start and an end."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(check_kind__in=DAILY_LIMIT_CHECKS) | models.Q(max_per_day__isnull=False),
+                name="conductrule_daily_limit_set",
+                violation_error_message=_("A daily limit needs the limit per day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.name_en})" if self.name_en else self.name_zh
+
+    def clean(self) -> None:
+        if (
+            self.check_kind == CheckKind.QUIET_HOURS
+            and self.quiet_from is not None
+            and self.quiet_from == self.quiet_until
+        ):
+            raise ValidationError({"quiet_until": _("Quiet hours cannot start and end at the same time.")})
+        if self.check_kind == CheckKind.INCIDENT_KIND and not self.incident_kinds:
+            raise ValidationError({"incident_kinds": _("Choose at least one kind of incident.")})
+
+    @property
+    def name(self) -> str:
+        """The name in the interface's language (Chinese when there is no English one)."""
+        return self.name_en if get_language() == "en" and self.name_en else self.name_zh
+
+    @property
+    def description(self) -> str:
+        return self.description_en if get_language() == "en" and self.description_en else self.description_zh
+
+    def covers_channel(self, channel: str) -> bool:
+        return not self.channels or channel in self.channels

@@ -52,4 +52,5 @@ urlpatterns = [
         "complaints/<ref:reference>/letters/<target:target>/letter.pdf", views.letter_pdf, name="letter_pdf"
     ),
     path("complaints/<ref:reference>/letters/<target:target>/edit/", views.letter_edit, name="letter_edit"),
+    path("complaints/<ref:reference>/legal-step/", views.legal_step, name="legal_step"),
 ]

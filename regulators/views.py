@@ -33,6 +33,7 @@ from .forms import (
     LetterForm,
     MarkSentForm,
 )
+from .legal_step import legal_step_context
 from .letters import LetterTarget, resolve_target
 from .models import Escalation
 from .panels import route_targets
@@ -350,4 +351,25 @@ def letter_edit(request: HttpRequest, reference: str, target: str) -> HttpRespon
         },
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Where the route ends --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def legal_step(request: HttpRequest, reference: str) -> HttpResponse:
+    """Police report, civil claim, legal aid: made from the complaint, for whoever may see it.
+
+    Found through get_complaint_for_user like every page of a complaint: the filer,
+    advocates and admins; a 404 for anyone else.
+    """
+    complaint = get_complaint_for_user(request, reference)
+    response = render(
+        request, "regulators/legal_step.html", legal_step_context(complaint=complaint, now=timezone.now())
+    )
+    # The incident and evidence lists are the whole story: never cached on the way.
+    for header, value in _PRIVATE.items():
+        response[header] = value
     return response

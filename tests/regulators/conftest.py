@@ -9,7 +9,7 @@ from complaints.models import Channel, ContactedParty, HarassmentKind, LicenceTy
 from evidence.models import Evidence
 from regulators.letters import LetterTarget
 from regulators.models import Regulator
-from regulators.services import regulators_seed
+from regulators.services import conduct_rules_seed, regulators_seed
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, RegulatorFactory
 
 
@@ -17,6 +17,12 @@ from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, Re
 def seeded(db) -> None:
     """The directory as `seed_regulators` leaves it."""
     regulators_seed()
+
+
+@pytest.fixture
+def conduct_rules(db) -> None:
+    """The conduct rules as `seed_regulators` leaves them."""
+    conduct_rules_seed()
 
 
 @pytest.fixture

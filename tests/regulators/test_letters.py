@@ -9,11 +9,14 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from complaints.models import Channel, HarassmentKind
 from complaints.services import ComplaintError
 from regulators import letters
 from regulators.escalations import escalation_record
 from regulators.letters import LetterTarget
-from tests.regulators.conftest import CST, HASHES, add_evidence
+from regulators.models import ConductRule
+from tests.factories import IncidentFactory
+from tests.regulators.conftest import CST, HASHES, RECORDED, add_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -223,3 +226,69 @@ def test_the_pdf_fetcher_reads_data_urls():
     response = letters.pdf_url_fetcher().fetch("data:text/plain;base64,5L2g5aW9")
 
     assert response.read().decode() == "你好"
+
+
+# --- Conduct-rule breaches ------------------------------------------------------------
+
+
+def incident_block(text: str, when: str) -> str:
+    """The incident line starting at `when`, with the breach lines under it."""
+    first, *rest = text[text.index(when) :].split("\n")
+    block = [first]
+    for line in rest:
+        if not line.startswith("   "):
+            break
+        block.append(line)
+    return "\n".join(block)
+
+
+def test_it_cites_the_rules_each_incident_breaks_with_their_source(
+    letter_case, lender_target, borrower, conduct_rules
+):
+    text = generate(letter_case, lender_target, borrower)
+
+    call = incident_block(text, "2026年11月20日 21:30")
+    sms = incident_block(text, "2026年11月21日 23:40")
+    assert (
+        "涉嫌违反：“向无关第三方催收”（依据：中国银行业协会《金融机构个人消费类贷款催收工作指引（试行）》，未经核实）"
+        in call
+    )
+    assert "夜间" not in call  # 21:30 is before quiet hours
+    assert (
+        "“夜间催收（22:00至次日8:00）”（北京时间23:40，属22:00至08:00时段；"
+        "依据：中国互联网金融协会《互联网金融贷后催收业务指引》，未经核实）" in sms
+    )
+    assert "“恐吓、威胁”" in sms
+    # The CBA's night rule is about calls and visits; this was an SMS.
+    assert "夜间致电或上门" not in sms
+
+
+def test_it_drops_the_caveat_once_an_admin_confirmed_the_rule(
+    letter_case, lender_target, borrower, conduct_rules
+):
+    ConductRule.objects.filter(code="cba-third-parties").update(confirmed=True)
+
+    call = incident_block(generate(letter_case, lender_target, borrower), "2026年11月20日 21:30")
+
+    assert "“向无关第三方催收”（依据：中国银行业协会《金融机构个人消费类贷款催收工作指引（试行）》）" in call
+
+
+def test_it_words_a_possible_breach_as_one_to_check(letter_case, lender_target, borrower, conduct_rules):
+    IncidentFactory(
+        complaint=letter_case,
+        created=RECORDED,
+        occurred_at=datetime(2026, 11, 22, 15, 0, tzinfo=CST),
+        channel=Channel.VISIT,
+        kind=HarassmentKind.VISIT,
+    )
+
+    visit = incident_block(generate(letter_case, lender_target, borrower), "2026年11月22日 15:00")
+
+    assert "请一并核查是否违反：“上门催收须不少于2人”" in visit
+    assert "涉嫌违反" not in visit
+
+
+def test_it_cites_no_rule_that_is_switched_off(letter_case, lender_target, borrower, conduct_rules):
+    ConductRule.objects.update(active=False)
+
+    assert "涉嫌违反" not in generate(letter_case, lender_target, borrower)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import time
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from complaints.models import LicenceType, Province
-from regulators.models import Regulator, RegulatorKind
-from regulators.seed_data import NATIONAL, PROVINCE_NAMES, seed_entries
-from regulators.services import regulators_seed
+from regulators.models import ConductRule, Regulator, RegulatorKind
+from regulators.seed_data import CONDUCT_RULES, NATIONAL, PROVINCE_NAMES, seed_entries
+from regulators.services import conduct_rules_seed, regulators_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -150,5 +151,57 @@ def test_the_command_reports_what_it_did(db):
 
     assert out.getvalue().splitlines() == [
         f"Regulators: {EXPECTED} added, 0 already present.",
+        f"Conduct rules: {len(CONDUCT_RULES)} added, 0 already present.",
         f"Regulators: 0 added, {EXPECTED} already present.",
+        f"Conduct rules: 0 added, {len(CONDUCT_RULES)} already present.",
     ]
+
+
+# --- Conduct rules ------------------------------------------------------------------
+
+
+def test_it_seeds_the_conduct_rules_once():
+    first = conduct_rules_seed()
+    again = conduct_rules_seed()
+
+    assert (first.created, first.existing) == (len(CONDUCT_RULES), 0)
+    assert (again.created, again.existing) == (0, len(CONDUCT_RULES))
+    assert ConductRule.objects.count() == len(CONDUCT_RULES)
+
+
+def test_it_seeds_the_limits_and_hours_of_the_domain_notes(conduct_rules):
+    rules = {r.code: r for r in ConductRule.objects.all()}
+
+    assert (rules["nifa-quiet-hours"].quiet_from, rules["nifa-quiet-hours"].quiet_until) == (
+        time(22),
+        time(8),
+    )
+    assert (rules["cba-quiet-hours"].quiet_from, rules["cba-quiet-hours"].quiet_until) == (time(22), time(8))
+    assert rules["nifa-connected-calls"].max_per_day == 3
+    assert rules["cba-dials-per-contact"].max_per_day == 6
+    assert rules["cba-visits"].possible_only
+    assert "第22条" in rules["cba-visits"].source
+    assert rules["nifa-unlawful-fees"].incident_kinds == ["unlawful_fees"]
+
+
+def test_it_seeds_every_rule_unconfirmed_active_and_valid(conduct_rules):
+    # The domain notes could check none of these texts against the original.
+    for rule in ConductRule.objects.all():
+        rule.full_clean()
+        assert (rule.confirmed, rule.active) == (False, True)
+        assert rule.source and rule.source_reference and rule.name_en
+
+
+def test_it_keeps_an_admins_edit_of_a_rule(conduct_rules):
+    ConductRule.objects.filter(code="nifa-connected-calls").update(max_per_day=5, active=False)
+
+    conduct_rules_seed()
+
+    rule = ConductRule.objects.get(code="nifa-connected-calls")
+    assert (rule.max_per_day, rule.active) == (5, False)
+
+
+def test_it_brings_back_a_deleted_rule(conduct_rules):
+    ConductRule.objects.filter(code="cba-insults").delete()
+
+    assert conduct_rules_seed().created == 1

@@ -1,0 +1,114 @@
+"""The legal step: what a borrower can do where the route of complaints ends.
+
+Made from the complaint: a police report when the collectors did what the police deal
+with, a civil claim for the invasion of privacy with the date the usual time limit runs
+out, legal aid, and what to bring to each: the incident list with dates and the rules
+each incident breaks, and the evidence list with SHA-256 fingerprints, the same files a
+letter lists. Bodies come from the directory, chosen as the route chooses them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import Any
+
+from complaints.models import Complaint, HarassmentKind
+
+from .conduct import BEIJING, breaches_for_complaint
+from .legal_basis import CITATIONS, Citation, citations_for
+from .letters import letter_evidence
+from .models import EscalationStatus, Regulator, RegulatorKind
+from .routing import RULES, _find
+
+# What makes it a police matter: the route's own police rule, so the page and the
+# route never disagree.
+POLICE_KINDS = next(rule for rule in RULES if rule.name == "police").harassment_kinds or frozenset()
+POLICE_CITATIONS = frozenset({"psal_42", "criminal_293_1", "criminal_246"})
+CIVIL_CITATIONS = ("civil_1032", "civil_1033")
+
+# National numbers, for when an admin has retired the directory's entry: a page for
+# people in trouble must never leave them without a number to call.
+POLICE_NUMBER = "110"
+LEGAL_AID_NUMBER = "12348"
+
+LIMITATION_YEARS = 3
+
+
+def limitation_last_day(first: date) -> date:
+    """The last day of the three-year limit counted from `first`.
+
+    Civil Code Art 188 (three years from when the harm and who did it were known) and
+    Art 202 (a period in years ends on the same day of the last year; without that day,
+    on the month's last). Counted from the first incident, the earliest date it could
+    start, so the page never shows a date later than the real one; a period ending on a
+    holiday would move to the next working day (Art 203), which we do not apply, for
+    the same reason.
+    """
+    try:
+        return first.replace(year=first.year + LIMITATION_YEARS)
+    except ValueError:  # 29 February, three years on
+        return first.replace(year=first.year + LIMITATION_YEARS, day=28)
+
+
+def _contact(entry: Regulator | None, fallback: str) -> dict[str, Any]:
+    """A directory entry with the number to call: its hotline, else the national one."""
+    if entry is not None and entry.hotline:
+        return {"entry": entry, "number": entry.hotline, "tel": entry.hotline_tel}
+    return {"entry": entry, "number": fallback, "tel": fallback}
+
+
+def _directory(province: str) -> dict[str, Regulator | None]:
+    entries = list(
+        Regulator.objects.filter(
+            active=True, kind__in=[RegulatorKind.POLICE, RegulatorKind.LEGAL_AID, RegulatorKind.COURT]
+        )
+    )
+    return {kind: _find(entries, kind, province) for kind in ("police", "legal_aid", "court")}
+
+
+def legal_step_context(*, complaint: Complaint, now: datetime) -> dict[str, Any]:
+    """Everything templates/regulators/legal_step.html shows. Five queries, whatever the complaint's size."""
+    incidents = list(complaint.incidents.all())
+    breaches = breaches_for_complaint(complaint, incidents=incidents)
+    labels = dict(HarassmentKind.choices)
+
+    police_counts = Counter(i.kind for i in incidents if i.kind in POLICE_KINDS)
+    police_citations: list[Citation] = [
+        c for c in citations_for(kinds=list(police_counts)) if c.key in POLICE_CITATIONS
+    ]
+
+    limitation = None
+    if incidents:
+        first_day = min(i.occurred_at for i in incidents).astimezone(BEIJING).date()
+        last_day = limitation_last_day(first_day)
+        today = now.astimezone(BEIJING).date()
+        limitation = {
+            "first_day": first_day,
+            "last_day": last_day,
+            "days_left": (last_day - today).days,
+            "passed": last_day < today,
+        }
+
+    directory = _directory(complaint.province)
+    escalations = [
+        e
+        for e in complaint.escalations.select_related("lender", "regulator")
+        if e.status != EscalationStatus.DRAFTED
+    ]
+    return {
+        "complaint": complaint,
+        "incidents": incidents,
+        "breaches": breaches,
+        "police_matter": bool(police_counts),
+        # In the taxonomy's order, each with how many incidents.
+        "police_kinds": [(labels[k], police_counts[k]) for k in HarassmentKind.values if k in police_counts],
+        "police_citations": police_citations,
+        "police": _contact(directory["police"], POLICE_NUMBER),
+        "civil_citations": [CITATIONS[key] for key in CIVIL_CITATIONS],
+        "limitation": limitation,
+        "court": directory["court"],
+        "legal_aid": _contact(directory["legal_aid"], LEGAL_AID_NUMBER),
+        "evidence": list(letter_evidence(complaint)),
+        "escalations": escalations,
+    }
