@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -84,6 +84,22 @@ def _by_province(qs: Any) -> list[tuple[str, int]]:
     return [(str(labels.get(r["province"], r["province"])), r["n"]) for r in rows]
 
 
+def _answered_in_time(now: datetime) -> Series:
+    """Regulators only: did the answer come by its due date?"""
+    from regulators.models import Escalation
+
+    qs = Escalation.objects.filter(regulator__isnull=False, due_at__isnull=False).exclude(status="drafted")
+    in_time = qs.filter(answered_at__isnull=False, answered_at__lte=F("due_at")).count()
+    late = qs.filter(answered_at__isnull=False, answered_at__gt=F("due_at")).count()
+    missing = qs.filter(answered_at__isnull=True, due_at__lt=now).count()
+    decided = in_time + late + missing
+    share = f"{round(100 * in_time / decided)}%" if decided else "—"
+    return Series(
+        _("Regulators answering in time: %(share)s") % {"share": share},
+        [(_("Answered in time"), in_time), (_("Answered late"), late), (_("No answer, past due"), missing)],
+    )
+
+
 def dashboard_series(*, now: datetime) -> list[Series]:
     key = f"dashboard:{get_language()}"
     cached = cache.get(key)
@@ -95,6 +111,7 @@ def dashboard_series(*, now: datetime) -> list[Series]:
         Series(_("By lender (top 15)"), _by_lender(qs)),
         Series(_("By kind of harassment"), _by_kind(qs)),
         Series(_("By province"), _by_province(qs)),
+        _answered_in_time(now),
     ]
     cache.set(key, series, CACHE_SECONDS)
     return series

@@ -278,7 +278,8 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
         from regulators.escalations import awaiting_answer
     except ImportError:  # escalations not installed in this build
         return
-    for escalation in awaiting_answer(due_before=now + DUE_SOON):
+    # Strictly "before": a hair past the window so an answer due exactly then is included.
+    for escalation in awaiting_answer(due_before=now + DUE_SOON + timedelta(microseconds=1)):
         complaint = escalation.complaint
         target = str(escalation.target_name)
         date = escalation.due_at.astimezone(BEIJING).date().isoformat()

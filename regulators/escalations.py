@@ -242,6 +242,20 @@ def escalation_record(
     _check_target(complaint, lender, regulator)
     if channel not in EscalationChannel.values:
         raise ComplaintError(_("Choose how the complaint was sent."))
+    # A second record for a body that still owes an answer would start a second clock and
+    # a second set of reminders for the same complaint.
+    waiting = Escalation.objects.filter(complaint=complaint, status__in=AWAITING_STATUSES)
+    waiting = (
+        waiting.filter(regulator=regulator)
+        if regulator is not None
+        else waiting.filter(lender=lender, regulator__isnull=True)
+    )
+    if sent_at is not None and waiting.exists():
+        raise ComplaintError(
+            _(
+                "This complaint already waits for an answer from there. Record the answer, or close that escalation first."
+            )
+        )
     escalation = Escalation(
         complaint=complaint,
         lender=lender,

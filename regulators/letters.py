@@ -202,7 +202,8 @@ def _incident_rows(complaint: Complaint, incidents: list[Incident]) -> list[dict
                 if incident.contacted == ContactedParty.SELF
                 else CONTACTED_ZH.get(incident.contacted, ""),
                 "contacted_count": incident.contacted_count,
-                "description": " ".join(incident.description.split()),
+                # The template ends the sentence with "。": one the borrower typed would double it.
+                "description": " ".join(incident.description.split()).rstrip("。.！!；;，, "),
                 # What the conduct-rule checks find; a rule they can only point out is
                 # worded as "may break", never stated as broken.
                 "breaches": _breach_rows([b for b in found if not b.possible]),

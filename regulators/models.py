@@ -390,7 +390,12 @@ class Escalation(models.Model):
         keys = [f"regulator-{s.regulator.pk}" if s.regulator else f"lender-{s.lender.pk}" for s in steps]
         if self.target_key not in keys:
             return ""
-        following = steps[keys.index(self.target_key) + 1 :]
+        # A body the complaint already went to is not a next step, wherever it sits.
+        contacted = {e.target_key for e in self.complaint.escalations.exclude(status="drafted")}
+        start = keys.index(self.target_key) + 1
+        following = [
+            step for step, key in zip(steps[start:], keys[start:], strict=True) if key not in contacted
+        ]
         if not following:
             return ""
         step = following[0]

@@ -12,7 +12,15 @@ from tests.factories import ComplaintFactory, IncidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PUBLIC = ["home", "login", "signup", "password_reset", "regulators:directory", "cases:public_stats", "privacy"]
+PUBLIC = [
+    "home",
+    "login",
+    "signup",
+    "password_reset",
+    "regulators:directory",
+    "cases:public_stats",
+    "privacy",
+]
 
 
 def check(page: Page, url: str) -> list[str]:

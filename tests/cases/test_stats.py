@@ -40,7 +40,7 @@ def test_the_dashboard_draws_and_exports(client, advocate):
     page = client.get(reverse("cases:dashboard")).content.decode()
     export = client.get(reverse("cases:dashboard"), {"format": "csv"}).content.decode("utf-8-sig")
 
-    assert page.count("<svg") == 4
+    assert page.count("<svg") == 5
     assert "广东省" in page or "广东" in page
     assert "'=HYPERLINK" in export
     assert ",3" in export
@@ -85,3 +85,32 @@ def test_a_folded_group_too_small_to_hide_anyone_is_left_out(client, advocate):
     table = client.get(reverse("cases:public_stats")).context["table"]
 
     assert [row[0] for row in table["rows"]] == ["大平台"]
+
+
+def test_the_dashboard_shows_the_share_of_regulators_answering_in_time(client, advocate, borrower):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from regulators.models import Escalation
+    from tests.factories import RegulatorFactory
+
+    regulator = RegulatorFactory(kind="nfra", deadline_days=15)
+    now = timezone.now()
+    for answered_after in (5, 10, 20):  # two in time, one late
+        complaint = ComplaintFactory(filer=borrower, status=Status.WAITING_REGULATOR)
+        Escalation.objects.create(
+            complaint=complaint,
+            regulator=regulator,
+            channel="hotline",
+            status="answered",
+            sent_at=now - timedelta(days=30),
+            due_at=now - timedelta(days=15),
+            answered_at=now - timedelta(days=30 - answered_after),
+        )
+    client.force_login(advocate)
+
+    series = {s.title: dict(s.rows) for s in client.get(reverse("cases:dashboard")).context["series"]}
+
+    title = next(t for t in series if "67%" in t)
+    assert list(series[title].values()) == [2, 1, 0]

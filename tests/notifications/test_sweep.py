@@ -236,3 +236,70 @@ def test_the_command_has_a_dry_run_and_a_moved_clock(alice):
 
     call_command("send_reminders", "--now", "2026-12-04T09:00+08:00", stdout=StringIO())
     assert Reminder.objects.count() == 1
+
+
+def _escalation(complaint, actor, sent_at):
+    from regulators import escalations
+    from regulators.models import EscalationChannel
+
+    return escalations.escalation_record(
+        complaint=complaint,
+        actor=actor,
+        lender=complaint.lender,
+        channel=EscalationChannel.HOTLINE,
+        sent_at=sent_at,
+        now=sent_at,
+    )
+
+
+def test_an_answer_due_soon_and_then_overdue_reaches_the_borrower_and_the_advocate(alice, advocate):
+    complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED, assignee=advocate)
+    IncidentFactory(complaint=complaint)
+    escalation = _escalation(complaint, alice, NOON)
+    due = escalation.due_at
+
+    services.sweep(now=due - timedelta(days=2, minutes=1))
+    assert Kind.ESCALATION_DUE_SOON not in kinds_for(alice)
+    services.sweep(now=due - timedelta(days=2))
+    assert Kind.ESCALATION_DUE_SOON in kinds_for(alice)
+
+    services.sweep(now=due + timedelta(minutes=1))
+    assert Kind.ESCALATION_OVERDUE in kinds_for(alice)
+    assert kinds_for(advocate) == [Kind.ESCALATION_OVERDUE]
+    services.sweep(now=due + timedelta(hours=1))
+    assert Reminder.objects.filter(kind=Kind.ESCALATION_OVERDUE).count() == 2
+
+
+def test_an_answer_cancels_the_waiting_reminders(alice):
+    from regulators import escalations
+
+    complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED)
+    IncidentFactory(complaint=complaint)
+    escalation = _escalation(complaint, alice, NOON)
+    services.sweep(now=escalation.due_at - timedelta(days=1))
+    assert Kind.ESCALATION_DUE_SOON in kinds_for(alice)
+
+    answered = escalation.due_at - timedelta(hours=20)
+    escalations.escalation_record_answer(
+        escalation=escalation, actor=alice, answer="已停止催收", answered_at=answered, now=answered
+    )
+    services.sweep(now=escalation.due_at + timedelta(hours=1))
+
+    assert Kind.ESCALATION_DUE_SOON not in kinds_for(alice)
+    assert Kind.ESCALATION_OVERDUE not in kinds_for(alice)
+
+
+def test_admins_get_a_weekly_digest_of_entries_to_check(admin_user):
+    from regulators.models import Regulator
+
+    Regulator.objects.create(name_zh="某局", kind="police", verified_at=None)
+    monday_nine = datetime(2026, 11, 30, 9, 0, tzinfo=BJ)
+
+    services.sweep(now=monday_nine - timedelta(minutes=1))
+    assert not Reminder.objects.filter(kind=Kind.DIRECTORY_DIGEST).exists()  # not before Monday 09:00
+    services.sweep(now=monday_nine)
+    services.sweep(now=monday_nine + timedelta(days=3))
+    services.sweep(now=monday_nine + timedelta(days=7))
+
+    digests = Reminder.objects.filter(kind=Kind.DIRECTORY_DIGEST, recipient=admin_user)
+    assert digests.count() == 2  # this week's and next week's; never two in one week

@@ -371,3 +371,30 @@ def test_it_names_the_next_step_for_an_overdue_reminder(borrower, bank, seeded):
 
     assert escalation.next_step_text.startswith("国家金融监督管理总局")
     assert "12378" in escalation.next_step_text
+
+
+def test_the_next_step_skips_a_body_already_contacted(borrower, bank, seeded):
+    complaint = ComplaintFactory(filer=borrower, lender=bank, status=Status.SUBMITTED)
+    IncidentFactory(complaint=complaint)
+    to_lender = record(complaint, borrower, lender=bank)
+    first_next = to_lender.next_step_text
+    from regulators.models import Regulator
+
+    already = Regulator.objects.filter(name_zh=first_next.split(" (")[0]).first()
+    record(
+        complaint, borrower, regulator=already, sent_at=SENT + timedelta(days=1), now=NOW + timedelta(days=1)
+    )
+
+    to_lender.refresh_from_db()
+    assert to_lender.next_step_text != first_next
+
+
+def test_a_second_record_for_a_body_that_still_owes_an_answer_is_refused(complaint, borrower, bank):
+    record(complaint, borrower, lender=bank)
+
+    with pytest.raises(ComplaintError):
+        record(
+            complaint, borrower, lender=bank, sent_at=SENT + timedelta(days=1), now=NOW + timedelta(days=1)
+        )
+
+    assert complaint.escalations.count() == 1

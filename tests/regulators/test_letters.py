@@ -292,3 +292,20 @@ def test_it_cites_no_rule_that_is_switched_off(letter_case, lender_target, borro
     ConductRule.objects.update(active=False)
 
     assert "涉嫌违反" not in generate(letter_case, lender_target, borrower)
+
+
+def test_a_description_ending_in_a_full_stop_gets_only_one(borrower):
+    from django.utils import timezone
+
+    from complaints.models import Status
+    from regulators.letters import letter_generate, resolve_target
+    from tests.factories import ComplaintFactory, IncidentFactory
+
+    complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    IncidentFactory(complaint=complaint, description="说明天上门执行。")
+    target = resolve_target(complaint, f"lender-{complaint.lender_id}")
+
+    text = letter_generate(complaint=complaint, target=target, viewer=borrower, now=timezone.now())
+
+    assert "上门执行。" in text
+    assert "上门执行。。" not in text
