@@ -179,6 +179,29 @@ EVIDENCE_MAX_FILES_PER_COMPLAINT = env.int("EVIDENCE_MAX_FILES_PER_COMPLAINT", d
 EVIDENCE_MAX_IMAGE_PIXELS = 60_000_000
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 
+# Evidence on S3-compatible storage (AWS, MinIO, Aliyun OSS, Tencent COS) when a bucket is
+# named: objects private, links signed and short-lived, handed out only after the
+# permission check in evidence.views.
+EVIDENCE_S3_BUCKET = env.str("EVIDENCE_S3_BUCKET", default="")
+EVIDENCE_SIGNED_URL_SECONDS = env.int("EVIDENCE_SIGNED_URL_SECONDS", default=120)
+if EVIDENCE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            "endpoint_url": env.str("EVIDENCE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("EVIDENCE_S3_REGION", default="") or None,
+            "access_key": env.str("EVIDENCE_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("EVIDENCE_S3_SECRET_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": EVIDENCE_SIGNED_URL_SECONDS,
+            "file_overwrite": False,
+            # Without it boto3 may sign with the old SigV2, which many stores refuse.
+            "signature_version": "s3v4",
+        },
+    }
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -45,6 +47,22 @@ def get_evidence_for_user(request: HttpRequest, public_id: str) -> Evidence:
     if not permissions.visible_complaints(request.user).filter(pk=evidence.complaint_id).exists():
         raise Http404
     return evidence
+
+
+def signed_url(field: Any, *, content_type: str, filename: str, as_attachment: bool) -> str:
+    """A short-lived link for object storage; "" for the local file system, served by us."""
+    storage = field.storage
+    if not hasattr(storage, "bucket_name"):
+        return ""
+    return storage.url(
+        field.name,
+        parameters={
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition_header(as_attachment, filename),
+            "ResponseCacheControl": "private, no-store",
+        },
+        expire=settings.EVIDENCE_SIGNED_URL_SECONDS,
+    )
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -125,6 +143,12 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
             detail=f"{evidence.public_id} {variant}",
         )
     name = evidence.original_name if variant == "original" else f"{variant}-{evidence.original_name}"
+    signed = signed_url(field, content_type=content_type, filename=name, as_attachment=not inline)
+    if signed:
+        # Object storage serves the bytes (and ranges) itself, through a link that expires.
+        response = redirect(signed)
+        response["Cache-Control"] = "private, no-store"
+        return response
     response = ranged_file_response(
         request,
         field.open("rb"),
