@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint format messages makemessages system-packages browser-packages clean
+.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ lint: $(VENV)/.dev-deps
 format: $(VENV)/.dev-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Load test against gunicorn on the local PostgreSQL and Redis (database `loadtest`):
+# simulated borrowers file complaints and upload files, advocates browse the queue; then
+# every confirmed complaint and file is checked in the database and storage.
+loadtest: $(VENV)/.dev-deps messages
+	$(BIN)/python loadtest/run.py
+
+loadtest-quick: $(VENV)/.dev-deps messages
+	$(BIN)/python loadtest/run.py --quick
 
 clean:
 	rm -rf var/test-results .pytest_cache .ruff_cache

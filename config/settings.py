@@ -291,8 +291,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Off only for load tests over plain HTTP on the loopback (`make loadtest`).
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
@@ -329,8 +331,8 @@ AXES_VERBOSE = False
 # Rate limits: (per account, per address, window in seconds).
 RATE_LIMITS = {
     "signup": (5, env.int("RATE_LIMIT_SIGNUPS_PER_ADDRESS", default=10), 3600),
-    "complaint_create": (20, 60, 3600),
-    "upload": (300, 600, 3600),  # counted in files
+    "complaint_create": (20, env.int("RATE_LIMIT_COMPLAINTS_PER_ADDRESS", default=60), 3600),
+    "upload": (300, env.int("RATE_LIMIT_UPLOADS_PER_ADDRESS", default=600), 3600),  # counted in files
 }
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Two-step login (TOTP): required for advocates and admins.
