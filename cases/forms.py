@@ -53,9 +53,11 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only confirmed, surviving lenders: a dropdown of every name borrowers typed would grow without end.
         lenders = Lender.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
-        self.fields["lender"].queryset = lenders
-        self.fields["funding"].queryset = lenders
-        self.fields["lender"].empty_label = self.fields["funding"].empty_label = _("Any")
+        # One query for both dropdowns: a ModelChoiceField would run its own each.
+        choices = [("", _("Any"))] + [(lender.pk, lender.name) for lender in lenders.only("pk", "name")]
+        for name in ("lender", "funding"):
+            self.fields[name].queryset = lenders
+            self.fields[name].choices = choices
         self.fields["kind"].choices = [("", _("Any")), *list(HarassmentKind.choices)]
         self.fields["province"].choices = [("", _("Any")), *list(Province.choices)]
 

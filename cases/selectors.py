@@ -100,6 +100,12 @@ def status_counts(qs: QuerySet[Complaint]) -> dict[str, int]:
     return counts
 
 
+def queue_rows_for(ids: list[int]) -> list[Complaint]:
+    """The queue rows for one page of ids, in that order, with their counts and kinds."""
+    rows = {c.pk: c for c in queue_page_rows(Complaint.objects.filter(pk__in=ids), "recent")}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
 def queue_page_rows(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
     return (
         qs.select_related("lender", "assignee", "filer")

@@ -48,9 +48,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.status_counts(
         selectors.queue_filter(request.user, {**params, "status": None}, now=timezone.now())
     )
-    page = Paginator(selectors.queue_page_rows(filtered, params["sort"]), params["per_page"]).get_page(
-        request.GET.get("page")
-    )
+    # Page through bare ids first; only the rows shown get their counts and kinds computed.
+    # Annotating before the LIMIT made the database count incidents of every matching case.
+    ordered_ids = filtered.order_by(
+        *selectors.SORTS.get(params["sort"], selectors.SORTS["recent"])
+    ).values_list("pk", flat=True)
+    page = Paginator(ordered_ids, params["per_page"]).get_page(request.GET.get("page"))
+    page.object_list = selectors.queue_rows_for(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
