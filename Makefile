@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick
+.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick bench bench-quick bench-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,19 @@ loadtest: $(VENV)/.dev-deps messages
 
 loadtest-quick: $(VENV)/.dev-deps messages
 	$(BIN)/python loadtest/run.py --quick
+
+# Performance against the stack's own ceiling (issue 8): seeds databases `bench_s` and
+# `bench_l` (S = 10,000 and L = 100,000 complaints), serves them with gunicorn and loads
+# them with wrk; prints a table and writes var/bench/report.json. About 25 minutes;
+# bench-quick runs the same steps on small data in about two minutes (CI smoke test).
+bench-packages: system-packages
+	@command -v wrk >/dev/null || sh scripts/apt-install wrk
+
+bench: $(VENV)/.run-deps messages bench-packages
+	$(BIN)/python -m bench.run
+
+bench-quick: $(VENV)/.run-deps messages bench-packages
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf var/test-results .pytest_cache .ruff_cache

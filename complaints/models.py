@@ -235,6 +235,13 @@ class Complaint(models.Model):
             models.Index(fields=["status", "-status_changed_at"], name="complaint_status_recent"),
             # Queue: "assigned to me" and "unassigned", latest change first.
             models.Index(fields=["assignee", "-status_changed_at"], name="complaint_assignee_recent"),
+            # Queue as it opens: every status, latest change first (found by `make bench`: without
+            # it the first queue page sorted all complaints, 440 ms at 100,000).
+            models.Index(fields=["-status_changed_at", "-id"], name="complaint_recent"),
+            # Queue: one status, next deadline first (undated last, as PostgreSQL orders NULLs).
+            models.Index(
+                fields=["status", "next_due_at", "-status_changed_at", "-id"], name="complaint_status_due"
+            ),
             # Queue: overdue answers and sorting by the next deadline.
             models.Index(
                 fields=["next_due_at"],

@@ -1,0 +1,112 @@
+"""One reminder sweep against a seeded benchmark database: `python -m bench.sweep`.
+
+Calls notifications.services.sweep(now=...) as beat would, and times its phases and each
+planner by wrapping them. Prints one JSON line per finished step, so that a run cut short
+by the caller's timeout still says how far it got. Then sends what is still waiting,
+batch after batch, to time draining every due delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def emit(**data: Any) -> None:
+    print(json.dumps(data), flush=True)
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from notifications import services
+    from notifications.models import Delivery
+
+    def timed_phase(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            before, start = len(ctx.captured_queries), time.perf_counter()
+            result = fn(*args, **kwargs)
+            n = len(result) if isinstance(result, list) else result
+            emit(
+                step=name,
+                s=round(time.perf_counter() - start, 3),
+                queries=len(ctx.captured_queries) - before,
+                n=n,
+            )
+            return result
+
+        return wrapper
+
+    def timed_planner(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+        @wraps(fn)
+        def wrapper(now: Any) -> Iterator[Any]:
+            before, spent, n = len(ctx.captured_queries), 0.0, 0
+            iterator = fn(now)
+            while True:
+                start = time.perf_counter()
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    spent += time.perf_counter() - start
+                    break
+                spent += time.perf_counter() - start
+                n += 1
+                yield item
+            emit(
+                step=f"plan:{fn.__name__}", s=round(spent, 3), queries=len(ctx.captured_queries) - before, n=n
+            )
+
+        return wrapper
+
+    waiting = Delivery.objects.filter(state__in=[Delivery.State.PENDING, Delivery.State.FAILED])
+    emit(step="before", waiting_deliveries=waiting.count())
+    services.PLANNERS[:] = [timed_planner(p) for p in services.PLANNERS]
+    originals = {
+        n: getattr(services, n) for n in ("reminders_cancel_obsolete", "reminders_plan", "deliveries_send")
+    }
+    for name, fn in originals.items():
+        setattr(services, name, timed_phase(name, fn))
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as ctx:
+        start = time.perf_counter()
+        result = services.sweep(now=now)
+        elapsed = time.perf_counter() - start
+    emit(
+        step="sweep",
+        s=round(elapsed, 3),
+        queries=len(ctx.captured_queries),
+        planned=result.planned,
+        cancelled=result.cancelled,
+        sent=result.sent,
+        waiting_after=waiting.count(),
+    )
+    # What one sweep leaves: send the rest batch by batch, as the following sweeps would.
+    for name, fn in originals.items():
+        setattr(services, name, fn)
+    with CaptureQueriesContext(connection) as ctx:
+        start, batches, sent = time.perf_counter(), 0, 0
+        while True:
+            n = services.deliveries_send(now=now)
+            if not n:
+                break
+            batches, sent = batches + 1, sent + n
+        elapsed = time.perf_counter() - start
+    emit(step="drain", s=round(elapsed, 3), queries=len(ctx.captured_queries), batches=batches, sent=sent)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
