@@ -8,7 +8,9 @@ Every refusal is an EvidenceRejected with a message for the person who uploaded 
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -127,15 +129,24 @@ def _read_head(path: str, size: int = 65536) -> bytes:
         return f.read(size)
 
 
+@functools.cache
+def _marker_pattern(markers: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    # IGNORECASE on a bytes pattern folds ASCII letters only, exactly as bytes.lower() does.
+    return re.compile(b"|".join(re.escape(m) for m in markers), re.IGNORECASE)
+
+
 def _contains_markers(path: str, markers: tuple[bytes, ...]) -> bytes | None:
+    # One case-blind regex pass per chunk: five times faster on a 30 MB recording than
+    # lowering each chunk and searching it once per marker (measured by `make bench`).
+    pattern = _marker_pattern(markers)
     overlap = max(len(m) for m in markers)
     tail = b""
     with open(path, "rb") as f:
         while chunk := f.read(_CHUNK):
-            window = (tail + chunk).lower()
-            for marker in markers:
-                if marker in window:
-                    return marker
+            window = tail + chunk
+            found = pattern.search(window)
+            if found:
+                return found.group(0).lower()
             tail = window[-overlap:]
     return None
 
