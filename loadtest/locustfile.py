@@ -123,12 +123,15 @@ class Borrower(HttpUser):
         if response.status_code == 302 and match and "/edit/" not in response.headers["Location"]:
             self.references.append(match.group(1))
             claim({"type": "complaint", "reference": match.group(1)})
+            # Evidence right after filing, as people do: every filed complaint gets files.
+            self.upload_to(match.group(1))
 
     @task(3)
     def upload(self) -> None:
-        if not self.references:
-            return
-        reference = random.choice(self.references)
+        if self.references:
+            self.upload_to(random.choice(self.references))
+
+    def upload_to(self, reference: str) -> None:
         token = self.client.cookies.get("csrftoken")
         seed = random.randrange(10**6)
         files = [

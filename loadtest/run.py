@@ -121,6 +121,10 @@ def main() -> int:
                 str(rate),
                 "-t",
                 duration,
+                # Users finish the task in hand when time is up, so a filing is never cut
+                # between the complaint and its files.
+                "--stop-timeout",
+                "20",
                 "--host",
                 f"http://127.0.0.1:{PORT}",
                 "--csv",
