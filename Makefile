@@ -71,8 +71,9 @@ loadtest-quick: $(VENV)/.dev-deps messages
 
 # Performance against the stack's own ceiling (issue 8): seeds databases `bench_s` and
 # `bench_l` (S = 10,000 and L = 100,000 complaints), serves them with gunicorn and loads
-# them with wrk; prints a table and writes var/bench/report.json. About 25 minutes;
-# bench-quick runs the same steps on small data in about two minutes (CI smoke test).
+# them with wrk; prints a table and writes var/bench/report.json. About 25 minutes.
+# bench-quick runs the same steps on small data (`bench_quick_s`, `bench_quick_l`) in
+# about two minutes: the CI smoke test.
 bench-packages: system-packages
 	@command -v wrk >/dev/null || sh scripts/apt-install wrk
 
