@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -72,3 +73,58 @@ def endpoints(seed: dict[str, Any]) -> list[Endpoint]:
         Endpoint("public_stats", "/cases/statistics/", None, "public statistics (cached aggregates)"),
         Endpoint("directory", "/regulators/", None, "public directory of regulators"),
     ]
+
+
+# Filing a complaint (complaints/forms.py): what a browser posts from /complaints/new/.
+FILING_PATH = "/complaints/new/"
+FILING_INCIDENTS = 3
+_CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def filing_page(html: bytes) -> tuple[str, bool]:
+    """The form's CSRF token, and whether it asks for consent (only until it is given)."""
+    match = _CSRF_FIELD.search(html)
+    if not match:
+        raise ValueError("no CSRF token on the filing page")
+    return match.group(1).decode(), b'name="consent_sensitive"' in html
+
+
+def filing_form(token: str, *, consent: bool, serial: int) -> list[tuple[str, str]]:
+    """The filing form with FILING_INCIDENTS incidents, submitted rather than saved as a
+    draft (the button named "action"); `serial` varies the numbers from one filing to the next."""
+    fields = [
+        ("csrfmiddlewaretoken", token),
+        ("lender_name", "小赢卡贷"),  # picked from the suggestions, as most people do
+        ("funding_name", ""),
+        ("filer_relation", "self"),
+        ("province", "440000"),
+        ("summary", "催收人员每天给我的家人和同事打电话，说我是骗子，还威胁要上门。"),
+        ("desired_outcomes", "stop_third_parties"),
+        ("desired_outcomes", "stop_harassment"),
+        ("loan_amount", "12000"),
+        ("loan_date", "2025-03-15"),
+        ("is_overdue", "true"),
+    ]
+    if consent:
+        fields.append(("consent_sensitive", "on"))
+    fields += [
+        ("incidents-TOTAL_FORMS", str(FILING_INCIDENTS)),
+        ("incidents-INITIAL_FORMS", "0"),
+        ("incidents-MIN_NUM_FORMS", "0"),
+        ("incidents-MAX_NUM_FORMS", "30"),
+    ]
+    kinds = ["third_parties", "threats", "night_calls"]
+    for i in range(FILING_INCIDENTS):
+        p = f"incidents-{i}-"
+        fields += [
+            (p + "occurred_at", f"2026-10-{10 + i:02d}T2{i}:15"),
+            (p + "channel", "call"),
+            (p + "kind", kinds[i % len(kinds)]),
+            (p + "collector_id", f"171 {serial % 10000:04d} {i:04d}"),
+            (p + "contacted", "family" if i % 2 else "self"),
+            (p + "contacted_count", "2" if i % 2 else ""),
+            (p + "third_party_number", "13912345678" if i % 2 else ""),
+            (p + "description", "打电话给我母亲，说不还钱就去家里。"),
+        ]
+    fields.append(("action", "submit"))
+    return fields

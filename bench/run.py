@@ -1,16 +1,20 @@
 """`make bench` and `make bench-quick`: python -m bench.run [--quick].
 
-1. Generates a few real evidence files once (var/bench/files/).
+1. Generates a few real evidence files once (var/bench/files/): with the full profile also
+   WAV recordings of 100 MiB and 300 MB.
 2. Drops and creates two PostgreSQL databases, bench_s and bench_l (bench_quick_s and
    bench_quick_l with --quick; never any other), under an advisory lock, migrates, and seeds
-   S and L complaints with bench.seed (fixed random seed, COPY).
+   S and L complaints with bench.seed (fixed random seed, COPY), one of them with an
+   evidence package of about 1 GB (50 MB with --quick).
 3. Counts queries per page in-process (bench.probe).
 4. Serves each database with gunicorn (2 sync workers, DEBUG=0, production settings,
    BENCHMARK=1) and loads it with wrk from this machine: three interleaved rounds, each
    measuring the ceiling pages and then every page at S and at L, draining the server
    between runs. Every figure is divided by the ceiling table of its own round.
-5. Uploads the 30 MB WAV (wall time ÷ cp, the worker's peak memory growth) and times one
-   reminder sweep (bench.sweep).
+5. At L: times one reminder sweep (bench.sweep); uploads each WAV (wall time ÷ cp, the
+   worker's peak memory growth); files complaints with 3 incidents over HTTP with CSRF,
+   counting the queries of one in-process (bench.probe --filing); downloads the evidence
+   package (wall time, the worker's peak memory growth) and checks the ZIP.
 6. Prints a table and writes var/bench/report.json.
 
 Everything written goes under var/bench/.
@@ -34,10 +38,11 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.endpoints import CEILINGS, Endpoint, endpoints
+from bench.endpoints import CEILINGS, FILING_PATH, Endpoint, endpoints, filing_form, filing_page
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
@@ -56,6 +61,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "warmup": 30,
         "settle": 0.5,
         "uploads": 3,
+        "upload_files": ["call.wav", "call-100mib.wav", "call-300mb.wav"],
+        "filings": 50,
+        # About 1 GB: three 300 MB recordings and one of 100 MiB (rows may share a file).
+        "package": ["call-300mb.wav", "call-300mb.wav", "call-300mb.wav", "call-100mib.wav"],
+        "downloads": 3,
         "sweep_timeout": 900,
     },
     # A smoke test for CI: every step runs, on small data, with one-second loads.
@@ -67,6 +77,10 @@ PROFILES: dict[str, dict[str, Any]] = {
         "warmup": 1,
         "settle": 0.05,
         "uploads": 1,
+        "upload_files": ["call.wav"],
+        "filings": 5,
+        "package": ["call.wav", "call.m4a", "call.m4a", "call.m4a", "call.m4a"],  # about 50 MB
+        "downloads": 1,
         "sweep_timeout": 60,
     },
 }
@@ -76,8 +90,11 @@ CONNECTIONS = 2  # the issue's p99 goal is "at 2 connections"; gunicorn has 2 sy
 # `make bench` and CI's bench-quick) never drop each other's databases mid-run.
 DATABASES = {"S": "bench_s", "L": "bench_l"}
 QUICK_DATABASES = {"S": "bench_quick_s", "L": "bench_quick_l"}
-_LOCK: list[Any] = []  # the connection that holds the advisory lock, for the whole run
-UPLOAD_FILE = "call.wav"
+_LOCKS: list[Any] = []  # what holds the locks (a connection, a file), for the whole run
+# Generated recordings: 16-bit mono 44.1 kHz WAV of exactly this many bytes.
+BIG_WAVS = {"call-100mib.wav": 100 * 1024 * 1024, "call-300mb.wav": 300_000_000}
+# What issue 8 names the upload goals for, and the label of each file in the report.
+UPLOAD_LABELS = {"call.wav": "30 MB", "call-100mib.wav": "100 MiB", "call-300mb.wav": "300 MB"}
 
 
 def log(message: str) -> None:
@@ -97,8 +114,9 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None, timeout: float | N
 # 1. Files ---------------------------------------------------------------------------------
 
 
-def make_files() -> dict[str, int]:
-    """A 200 KiB PNG screenshot, a 1 MB JPEG photo, a 5 MB M4A and a 30 MB WAV, made once."""
+def make_files(wanted: list[str]) -> dict[str, int]:
+    """A 200 KiB PNG screenshot, a 1 MB JPEG photo, a 5 MB M4A and a 30 MB WAV, and the big
+    WAVs that `wanted` names, each made once."""
     FILES_DIR.mkdir(parents=True, exist_ok=True)
     ffmpeg = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y"]
     audio = {
@@ -132,7 +150,38 @@ def make_files() -> dict[str, int]:
             (FILES_DIR / f"tmp-{name}").rename(FILES_DIR / name)
     if not (FILES_DIR / "screenshot.png").exists() or not (FILES_DIR / "photo.jpg").exists():
         run([PY, "-c", _IMAGES, str(FILES_DIR)])
+    for name, size in BIG_WAVS.items():
+        if name in wanted and not (FILES_DIR / name).exists():
+            write_wav(FILES_DIR / f"tmp-{name}", size, seed=size)
+            (FILES_DIR / f"tmp-{name}").rename(FILES_DIR / name)
     return {p.name: p.stat().st_size for p in sorted(FILES_DIR.iterdir()) if not p.name.startswith("tmp-")}
+
+
+# Each odd byte (the high byte of a little-endian sample) goes through this table into
+# 0xE0-0xFF or 0x00-0x1F: samples stay within ±8192 (a quarter of full scale), and since no
+# high byte is printable ASCII, no run of text such as "<svg" can appear by chance; the app
+# refuses recordings that contain one, and random bytes would hold a few in 300 MB.
+_QUIET = bytes(((x & 0x3F) - 0x20) & 0xFF for x in range(256))
+
+
+def write_wav(path: Path, size: int, *, seed: int) -> None:
+    """A valid WAV file of exactly `size` bytes (even): white noise, written in blocks."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - test data
+    data = size - 44
+    header = b"RIFF" + (size - 8).to_bytes(4, "little") + b"WAVE"
+    # fmt: PCM, 1 channel, 44,100 Hz, 88,200 bytes/s, 2 bytes per frame, 16 bits.
+    header += b"fmt " + (16).to_bytes(4, "little") + bytes.fromhex("0100 0100 44ac0000 88580100 0200 1000")
+    header += b"data" + data.to_bytes(4, "little")
+    with path.open("wb") as f:
+        f.write(header)
+        left = data
+        while left:
+            block = bytearray(rng.randbytes(min(left, 8 * 1024 * 1024)))
+            block[1::2] = block[1::2].translate(_QUIET)
+            f.write(block)
+            left -= len(block)
 
 
 # Pillow, in the project's environment: noise where a real picture would have detail.
@@ -159,16 +208,28 @@ def pg_base() -> str:
     return os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 
 
-def lock_databases() -> None:
-    """Wait for any other run on the same databases to finish; hold the lock until exit."""
+def lock_run() -> None:
+    """Wait for any other run on the same databases, or in this checkout, to finish; hold
+    both locks until exit. The file lock comes first: a quick and a full run of one checkout
+    use different databases but share var/bench, which every run starts by clearing."""
+    import fcntl
+
     import psycopg
 
+    VAR.mkdir(parents=True, exist_ok=True)
+    lock_file = (VAR / ".lock").open("w")
+    try:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log("another run of this checkout is going; waiting for it to finish")
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    _LOCKS.append(lock_file)
     conn = psycopg.connect(f"{pg_base()}/postgres", autocommit=True)
     key = "bench:" + ",".join(DATABASES.values())
     if not conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key]).fetchone()[0]:
         log(f"another run uses {', '.join(DATABASES.values())}; waiting for it to finish")
         conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
-    _LOCK.append(conn)
+    _LOCKS.append(conn)
 
 
 def recreate_databases() -> None:
@@ -233,6 +294,10 @@ def bench_env(size: str) -> dict[str, str]:
         # Tasks queue on disk under var/bench: no worker runs, and Redis only caches.
         CELERY_BROKER_URL="filesystem://",
         CACHE_KEY_PREFIX=f"bench-{RUN_ID}-{size}",
+        # Every filing comes from 127.0.0.1: the per-address limit (60 an hour) would stop
+        # the run. The per-account limit stays as deployed; the filings are spread over
+        # several borrowers to keep within it.
+        RATE_LIMIT_COMPLAINTS_PER_ADDRESS="10000",
         PYTHONUNBUFFERED="1",
     )
     redis = redis_url()
@@ -426,62 +491,268 @@ def upload_once(port: int, path: str, cookie: str, file: Path) -> tuple[float, i
     return time.perf_counter() - start, response.status, body
 
 
-def measure_upload(server: Server, seed: dict[str, Any], repeats: int) -> dict[str, Any]:
-    file = FILES_DIR / UPLOAD_FILE
-    file.read_bytes()  # in the page cache, for the upload and for cp alike
-    path = f"/evidence/complaints/{seed['featured']['upload_complaint']}/upload/"
-    cookie = f"{seed['session_cookie']}={seed['sessions']['borrower']}"
-    copies, uploads, growth = [], [], []
-    target = VAR / "tmp"
-    target.mkdir(exist_ok=True)
-    for _ in range(repeats + 1):
-        start = time.perf_counter()
-        run(["cp", str(file), str(target / "copy.wav")])
-        copies.append(time.perf_counter() - start)
-        (target / "copy.wav").unlink()
-    copies = copies[1:]  # the first warms cp itself
+def in_worker(server: Server, action: Callable[[], Any]) -> tuple[Any, int, float]:
+    """Run one request; what it returned, the worker that served it and that worker's peak
+    memory growth (MB) during it."""
+    server.drain(0.5)
+    before = {}
+    for pid in server.workers():
+        # Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
+        with contextlib.suppress(OSError):
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        before[pid] = (_status(pid), _ticks(pid))
+    result = action()
+    served = max(before, key=lambda pid: _ticks(pid) - before[pid][1])
+    rise = _status(served)["VmHWM"] - before[served][0]["VmRSS"]
+    return result, served, rise / 1024
 
-    def one_upload() -> tuple[float, int, float]:
-        """Upload once; the seconds, the worker that served it and its peak memory growth (MB)."""
-        server.drain(0.5)
-        before = {}
-        for pid in server.workers():
-            # Writing 5 to clear_refs resets the peak (VmHWM) to the current RSS.
-            with contextlib.suppress(OSError):
-                Path(f"/proc/{pid}/clear_refs").write_text("5")
-            before[pid] = (_status(pid), _ticks(pid))
-        seconds, status, body = upload_once(server.port, path, cookie, file)
-        if status != 200:
-            raise SystemExit(f"bench: upload answered {status}: {body[:300]!r}")
-        served = max(before, key=lambda pid: _ticks(pid) - before[pid][1])
-        rise = _status(served)["VmHWM"] - before[served][0]["VmRSS"]
-        return seconds, served, rise / 1024
 
-    # The first upload a worker serves imports the checking code (libmagic, mutagen...):
-    # warm both workers up, then measure.
+def warm_workers(server: Server, action: Callable[[], Any]) -> list[float]:
+    """Until each worker has served the request once: the first time imports code and fills
+    caches, which is not what a running server pays. The growth of each first time."""
     cold, warmed = [], set()
     for _ in range(8):
-        seconds, served, rise = one_upload()
+        _result, served, rise = in_worker(server, action)
         if served not in warmed:
             cold.append(round(rise, 1))
         warmed.add(served)
         if warmed >= set(server.workers()):
             break
-    detail = []
-    for _ in range(repeats):
-        seconds, served, rise = one_upload()
-        uploads.append(seconds)
-        growth.append(rise)
-        detail.append({"s": round(seconds, 3), "worker_growth_mb": round(rise, 1)})
-    up, cp = statistics.median(uploads), statistics.median(copies)
+    return cold
+
+
+def _in_page_cache(file: Path) -> None:
+    with file.open("rb") as f:
+        while f.read(8 * 1024 * 1024):
+            pass
+
+
+def measure_upload(server: Server, seed: dict[str, Any], repeats: int, names: list[str]) -> dict[str, Any]:
+    """Each file uploaded `repeats` times, to its own complaint (the quota is per complaint)."""
+    cookie = f"{seed['session_cookie']}={seed['sessions']['borrower']}"
+    target = VAR / "tmp"
+    target.mkdir(exist_ok=True)
+    results: dict[str, Any] = {}
+    for index, name in enumerate(names):
+        file = FILES_DIR / name
+        _in_page_cache(file)  # for the upload and for cp alike
+        path = f"/evidence/complaints/{seed['featured']['upload_complaints'][index]}/upload/"
+        copies = []
+        for _ in range(repeats + 1):
+            start = time.perf_counter()
+            run(["cp", str(file), str(target / "copy.wav")])
+            copies.append(time.perf_counter() - start)
+            (target / "copy.wav").unlink()
+        copies = copies[1:]  # the first warms cp itself
+
+        def one_upload(file: Path = file, path: str = path) -> float:
+            seconds, status, body = upload_once(server.port, path, cookie, file)
+            if status != 200:
+                raise SystemExit(f"bench: upload of {file.name} answered {status}: {body[:300]!r}")
+            return seconds
+
+        # The first upload a worker serves imports the checking code (libmagic, mutagen...).
+        cold = warm_workers(server, one_upload) if index == 0 else []
+        uploads, growth, detail = [], [], []
+        for _ in range(repeats):
+            seconds, _served, rise = in_worker(server, one_upload)
+            uploads.append(seconds)
+            growth.append(rise)
+            detail.append({"s": round(seconds, 3), "worker_growth_mb": round(rise, 1)})
+        up, cp = statistics.median(uploads), statistics.median(copies)
+        results[name] = {
+            "label": UPLOAD_LABELS.get(name, name),
+            "bytes": file.stat().st_size,
+            "upload_s": round(up, 3),
+            "cp_s": round(cp, 4),
+            "ratio_to_cp": round(up / cp, 1),
+            "mb_per_s": round(file.stat().st_size / up / 1e6, 1),
+            "worker_peak_growth_mb": round(max(growth), 1),
+            "first_upload_growth_mb": cold,
+            "repeats": repeats,
+            "detail": detail,
+        }
+        log(f"upload {name}: {up:.3f} s, {up / cp:.1f}× cp, worker +{max(growth):.1f} MB")
+    return results
+
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    found = {}
+    for header in response.msg.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        found[name.strip()] = rest.split(";", 1)[0]
+    return found
+
+
+def file_once(port: int, session: str, serial: int) -> tuple[float, str]:
+    """As a browser: the filing page (its CSRF cookie and token), then the form posted with
+    3 incidents and the submit button. The POST's seconds, and where it redirected to."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", FILING_PATH, headers={"Cookie": session})
+        page = conn.getresponse()
+        html = page.read()
+    finally:
+        conn.close()
+    if page.status != 200:
+        raise SystemExit(f"bench: the filing page answered {page.status} {page.getheader('Location', '')}")
+    csrf = _cookies(page).get("csrftoken")
+    if not csrf:
+        raise SystemExit("bench: the filing page set no CSRF cookie")
+    token, consent = filing_page(html)
+    body = urllib.parse.urlencode(filing_form(token, consent=consent, serial=serial)).encode()
+    headers = {
+        "Cookie": f"{session}; csrftoken={csrf}",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": f"http://127.0.0.1:{port}",  # what a browser sends, and Django checks
+    }
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        start = time.perf_counter()
+        conn.request("POST", FILING_PATH, body=body, headers=headers)
+        response = conn.getresponse()
+        answer = response.read()
+        seconds = time.perf_counter() - start
+    finally:
+        conn.close()
+    location = response.getheader("Location", "")
+    # Submitted: to the complaint's page. A draft goes to /edit/, errors re-render the form.
+    if response.status != 302 or not re.fullmatch(r"/complaints/[0-9A-Z]{5}-[0-9A-Z]{5}/", location):
+        errors = re.findall(rb'class="invalid-feedback[^"]*"[^>]*>\s*(?:<strong>)?([^<]+)', answer)
+        raise SystemExit(
+            f"bench: filing answered {response.status} {location!r}, not a submitted complaint; "
+            f"errors: {[e.decode(errors='replace').strip() for e in errors[:5]]}"
+        )
+    return seconds, location.split("/")[2]
+
+
+def probe_filing(size: str) -> dict[str, Any]:
+    out = VAR / f"probe-filing-{size}.json"
+    cmd = [PY, "-m", "bench.probe", "--filing", str(VAR / f"seed-{size}.json"), str(out)]
+    run(cmd, env=bench_env(size), timeout=300)
+    result = json.loads(out.read_text(encoding="utf-8"))
+    if result["status"] != 302 or "/edit/" in result["location"]:
+        raise SystemExit(f"bench: filing in-process answered {result['status']} {result['location']}")
+    return result
+
+
+def measure_filing(server: Server, seed: dict[str, Any], n: int, size: str) -> dict[str, Any]:
+    """`n` complaints filed with 3 incidents over HTTP, spread over the seeded filers (all
+    but the last, which bench.probe uses). Each filer's first filing, which also records
+    their consent, is a warm-up; then every POST is timed and must have submitted."""
+    import psycopg
+
+    filers = [f"{seed['session_cookie']}={key}" for key in seed["sessions"]["filers"][:-1]]
+    references = []
+    for serial, session in enumerate(filers):
+        references.append(file_once(server.port, session, serial)[1])
+    posts = []
+    for i in range(n):
+        server.drain(0.05)
+        seconds, reference = file_once(server.port, filers[i % len(filers)], len(filers) + i)
+        posts.append(seconds * 1000)
+        references.append(reference)
+    with psycopg.connect(f"{pg_base()}/{DATABASES[size]}") as conn:
+        submitted, incidents = conn.execute(
+            "SELECT count(DISTINCT c.id), count(i.id) FROM complaints_complaint c"
+            " LEFT JOIN complaints_incident i ON i.complaint_id = c.id"
+            " WHERE c.reference = ANY(%s) AND c.status = 'submitted'",
+            [references],
+        ).fetchone()
+    if submitted != len(set(references)) or submitted != len(references) or incidents != 3 * submitted:
+        raise SystemExit(
+            f"bench: {len(references)} filings answered as submitted, but the database holds "
+            f"{submitted} submitted complaints with {incidents} incidents"
+        )
+    probe = probe_filing(size)
+    posts.sort()
     return {
-        "file": UPLOAD_FILE,
-        "bytes": file.stat().st_size,
-        "upload_s": round(up, 3),
-        "cp_s": round(cp, 4),
-        "ratio_to_cp": round(up / cp, 1),
+        "filings": n,
+        "warmup": len(filers),
+        "filers": len(filers),
+        "incidents": 3,
+        "p50_ms": round(statistics.median(posts), 1),
+        "p99_ms": round(posts[min(len(posts) - 1, round(0.99 * (len(posts) - 1)))], 1),
+        "max_ms": round(posts[-1], 1),
+        "mean_ms": round(statistics.fmean(posts), 1),
+        "queries": probe["queries"],
+        "in_process_ms": probe["in_process_ms"],
+        "checked_in_database": submitted,
+    }
+
+
+def download_once(port: int, path: str, cookie: str, into: Path) -> tuple[float, int]:
+    """The whole streamed body, written to `into`; the seconds and the bytes."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    try:
+        start = time.perf_counter()
+        conn.request("GET", path, headers={"Cookie": cookie})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise SystemExit(f"bench: {path} answered {response.status} {response.getheader('Location', '')}")
+        n = 0
+        with into.open("wb") as f:
+            while block := response.read(1024 * 1024):
+                f.write(block)
+                n += len(block)
+        return time.perf_counter() - start, n
+    finally:
+        conn.close()
+
+
+def check_zip(path: Path, expected_files: int, expected_bytes: int) -> None:
+    """A ZIP that opens, whose every member's CRC matches, with the package's files and
+    the two manifests."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        bad = archive.testzip()
+    evidence = [m for m in members if m.filename.startswith("evidence/")]
+    names = sorted(m.filename for m in members if not m.filename.startswith("evidence/"))
+    problems = []
+    if bad is not None:
+        problems.append(f"bad CRC in {bad}")
+    if len(evidence) != expected_files or sum(m.file_size for m in evidence) != expected_bytes:
+        problems.append(f"{len(evidence)} files of {sum(m.file_size for m in evidence)} bytes")
+    if names != ["manifest.csv", "manifest.html"]:
+        problems.append(f"other members {names}")
+    if problems:
+        raise SystemExit(f"bench: the evidence package is not what was seeded: {'; '.join(problems)}")
+
+
+def measure_package(server: Server, seed: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """The package of the seeded package complaint, downloaded by its borrower."""
+    f = seed["featured"]
+    cookie = f"{seed['session_cookie']}={seed['sessions']['borrower']}"
+    into = VAR / "tmp" / "package.zip"
+    into.parent.mkdir(exist_ok=True)
+    # Warm-up on the featured complaint's small package: the same code, a tenth of the time.
+    small = f"/evidence/complaints/{f['complaint']}/package.zip"
+    cold = warm_workers(server, lambda: download_once(server.port, small, cookie, into))
+    path = f"/evidence/complaints/{f['package_complaint']}/package.zip"
+    times, growth, detail, size = [], [], [], 0
+    try:
+        for _ in range(repeats):
+            (seconds, size), _served, rise = in_worker(
+                server, lambda: download_once(server.port, path, cookie, into)
+            )
+            check_zip(into, f["package_files"], f["package_bytes"])
+            times.append(seconds)
+            growth.append(rise)
+            detail.append({"s": round(seconds, 3), "worker_growth_mb": round(rise, 1)})
+    finally:
+        into.unlink(missing_ok=True)
+    wall = statistics.median(times)
+    log(f"package {size / 1e6:.0f} MB: {wall:.2f} s, worker +{max(growth):.1f} MB")
+    return {
+        "bytes": size,
+        "files": f["package_files"],
+        "evidence_bytes": f["package_bytes"],
+        "download_s": round(wall, 3),
+        "mb_per_s": round(size / wall / 1e6, 1),
         "worker_peak_growth_mb": round(max(growth), 1),
-        "first_upload_growth_mb": cold,
+        "first_download_growth_mb": cold,
         "repeats": repeats,
         "detail": detail,
     }
@@ -645,8 +916,7 @@ def build_report(
     sizes: dict[str, dict[str, int]],
     ceilings: dict[str, list[dict[str, Any]]],
     pages: dict[str, dict[str, list[dict[str, Any]]]],
-    upload: dict[str, Any],
-    reminders: dict[str, Any],
+    measured: dict[str, dict[str, Any]],
     started: float,
 ) -> dict[str, Any]:
     n_rounds = profile["rounds"]
@@ -692,8 +962,10 @@ def build_report(
         "machine": machine(),
         "ceiling": ceiling,
         "endpoints": result,
-        "upload": upload,
-        "reminders": reminders,
+        "upload": measured["upload"],
+        "submission": measured["submission"],
+        "package": measured["package"],
+        "reminders": measured["reminders"],
         "seed": {
             size: {k: v for k, v in seed.items() if k not in ("sessions", "session_cookie")}
             for size, seed in seeds.items()
@@ -737,15 +1009,26 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
         check(f"{name} ratio", e[name]["ratio"], ">= 0.20", e[name]["ratio"] >= 0.2)
     for name in ("dashboard", "public_stats"):
         check(f"{name} ratio", e[name]["ratio"], ">= 0.10", e[name]["ratio"] >= 0.1)
-    check(f"upload {u['file']} ÷ cp", u["ratio_to_cp"], "<= 8 (issue: 100 MiB)", u["ratio_to_cp"] <= 8)
-    growth = u["worker_peak_growth_mb"]
-    check("upload worker memory growth MB", growth, "<= 10", growth <= 10)
+    # The issue names 100 MiB and 300 MB; the quick run (CI) checks the smaller file it has.
+    judged = [name for name in u if UPLOAD_LABELS.get(name) in ("100 MiB", "300 MB")] or list(u)
+    for name in judged:
+        label, ratio, growth = u[name]["label"], u[name]["ratio_to_cp"], u[name]["worker_peak_growth_mb"]
+        check(f"upload {label} ({name}) ÷ cp", ratio, "<= 8", ratio <= 8)
+        check(f"upload {label} worker memory growth MB", growth, "<= 10", growth <= 10)
     sweep = m.get("sweep_s")
     check(f"reminder sweep s ({m.get('due')} due)", sweep, "<= 2", sweep is not None and sweep <= 2)
     total = report["seed"]["L"]["total_s"]
     check("seeding L s (COPY + VACUUM ANALYZE)", total, "<= 180", total <= 180)
-    check("complaint submission with 3 incidents", None, "p50 <= 25 ms, <= 15 queries", None)
-    check("evidence package ZIP of 1 GB", None, "memory growth <= 20 MB", None)
+    f = report["submission"]
+    check("complaint submission, 3 incidents, HTTP + CSRF: p50 ms", f["p50_ms"], "<= 25", f["p50_ms"] <= 25)
+    check("complaint submission queries", f["queries"], "<= 15", f["queries"] <= 15)
+    p = report["package"]
+    check(
+        f"evidence package ZIP of {p['bytes'] / 1e9:.2f} GB: worker memory growth MB",
+        p["worker_peak_growth_mb"],
+        "<= 20 (issue: 1 GB)",
+        p["worker_peak_growth_mb"] <= 20,
+    )
     return found
 
 
@@ -769,10 +1052,23 @@ def print_table(report: dict[str, Any]) -> None:
             f"{name:<17}{e['rps']:>8.1f}{_num(e['p50_ms']):>8}{_num(e['p99_ms']):>8}{e['queries']:>5}{e['S']['queries']:>5}"
             f"{e['bytes'] / 1024:>7.1f}{e['ratio']:>7.2f}{e['S']['rps']:>8.1f}{e['flatness']:>6.2f}"
         )
-    u, m = report["upload"], report["reminders"]
+    m = report["reminders"]
+    print()
+    for name, u in report["upload"].items():
+        print(
+            f"Upload {u['label']} ({name}, {u['bytes'] / 1e6:.1f} MB): {u['upload_s']:.2f} s = "
+            f"{u['ratio_to_cp']:.1f}× cp ({u['cp_s'] * 1000:.0f} ms), {u['mb_per_s']:.0f} MB/s; "
+            f"worker peak memory growth {u['worker_peak_growth_mb']:.1f} MB"
+        )
+    f = report["submission"]
     print(
-        f"\nUpload {u['file']} ({u['bytes'] / 1e6:.1f} MB): {u['upload_s']:.2f} s = {u['ratio_to_cp']:.1f}× cp "
-        f"({u['cp_s'] * 1000:.0f} ms); worker peak memory growth {u['worker_peak_growth_mb']:.1f} MB"
+        f"Complaint submission with {f['incidents']} incidents over HTTP with CSRF ({f['filings']} filings, "
+        f"{f['filers']} borrowers): p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms, {f['queries']} queries"
+    )
+    p = report["package"]
+    print(
+        f"Evidence package ZIP ({p['files']} files, {p['bytes'] / 1e6:.0f} MB): {p['download_s']:.2f} s, "
+        f"{p['mb_per_s']:.0f} MB/s; worker peak memory growth {p['worker_peak_growth_mb']:.1f} MB"
     )
     if m.get("sweep_s") is not None:
         print(
@@ -836,16 +1132,16 @@ def main() -> None:
     for tool in ("wrk", "ffmpeg", "psql"):
         if not shutil.which(tool):
             raise SystemExit(f"bench: {tool} is missing (make bench installs it)")
-    VAR.mkdir(parents=True, exist_ok=True)
+    lock_run()
     with phase("prepare"):
         for stale in ("media", "broker", "tmp"):
             shutil.rmtree(DATA_DIR / stale, ignore_errors=True)
         (DATA_DIR / "media" / "bench").mkdir(parents=True)
-        files = make_files()
+        files = make_files([*profile["upload_files"], *profile["package"]])
         for name in files:
+            # Hard links: the seeded evidence rows, the package among them, read these bytes.
             os.link(FILES_DIR / name, DATA_DIR / "media" / "bench" / name)
         log(f"files: {files}")
-        lock_databases()
         recreate_databases()
         collect_static()
     seeds = {}
@@ -853,10 +1149,9 @@ def main() -> None:
         log(f"seeding {size}: {profile[size]:,} complaints")
         out = VAR / f"seed-{size}.json"
         with phase("seed"):
-            run(
-                [PY, "-m", "bench.seed", "--complaints", str(profile[size]), "--out", str(out)],
-                env=bench_env(size),
-            )
+            package = ",".join(profile["package"])
+            cmd = [PY, "-m", "bench.seed", "--complaints", str(profile[size]), "--package", package]
+            run([*cmd, "--out", str(out)], env=bench_env(size))
         seeds[size] = json.loads(out.read_text(encoding="utf-8"))
         log(f"seeded {size} in {seeds[size]['total_s']} s: {seeds[size]['rows']}")
     with phase("probe"):
@@ -873,20 +1168,28 @@ def main() -> None:
             sizes = check_and_warm(servers, seeds, profile["warmup"])
         with phase("rounds"):
             ceilings, pages = rounds(servers, seeds, profile)
+        servers.pop("S").stop()
+        # Before the filings below: they add complaints, which the sweep would then plan
+        # reminders for, away from the steady state the seed built.
+        log("reminder sweep at L")
+        with phase("sweep"):
+            reminders = measure_sweep("L", profile["sweep_timeout"])
         log("upload")
         with phase("upload"):
-            upload = measure_upload(servers["L"], seeds["L"], profile["uploads"])
+            upload = measure_upload(servers["L"], seeds["L"], profile["uploads"], profile["upload_files"])
+        log(f"filing {profile['filings']} complaints at L")
+        with phase("filing"):
+            filing = measure_filing(servers["L"], seeds["L"], profile["filings"], "L")
+        log("evidence package at L")
+        with phase("package"):
+            package = measure_package(servers["L"], seeds["L"], profile["downloads"])
     finally:
         for server in servers.values():
             server.stop()
-    log("reminder sweep at L")
-    with phase("sweep"):
-        reminders = measure_sweep("L", profile["sweep_timeout"])
-    raw = {"ceilings": ceilings, "pages": pages, "upload": upload, "reminders": reminders, "sizes": sizes}
+    measured = {"upload": upload, "submission": filing, "package": package, "reminders": reminders}
+    raw = {"ceilings": ceilings, "pages": pages, "sizes": sizes, **measured}
     (VAR / "raw.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
-    report = build_report(
-        profile_name, profile, seeds, probes, sizes, ceilings, pages, upload, reminders, started
-    )
+    report = build_report(profile_name, profile, seeds, probes, sizes, ceilings, pages, measured, started)
     report["phases_s"] = PHASES
     (VAR / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(report)

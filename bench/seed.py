@@ -10,7 +10,9 @@ itself would have planned by now, so that a sweep meets a steady state.
 
 A few rows are fixed so that the pages measured show the same thing at every size: the
 borrower `bench-borrower` has 20 complaints; the first is assigned to `bench-adv-01` and
-has 10 incidents, 10 evidence files, 20 timeline events and 2 escalations.
+has 10 incidents, 10 evidence files, 20 timeline events and 2 escalations; the next
+three receive the uploads; the fifth holds the evidence package (--package). Six other
+borrowers get sessions to file complaints with.
 
 Prints (and writes to --out) a JSON summary: counts, timings, references and session keys.
 """
@@ -43,6 +45,12 @@ FILES = [
     ("call.wav", "recording", "audio/x-wav", 0.1),
 ]
 FEATURED_COMPLAINTS = 20  # "my complaints" of bench-borrower: one full page
+# Among them, submitted complaints with 3 incidents and no evidence that receive the
+# uploads, one per file size: the per-complaint quota (2 GiB) never refuses a bench upload.
+UPLOAD_COMPLAINTS = (1, 2, 3)
+# And one whose evidence is exactly the files named by --package (the ZIP download).
+PACKAGE_COMPLAINT = 4
+FILERS = 6  # borrowers who file complaints over HTTP, each under the per-account rate limit
 ADVOCATES = 50
 COLLECTORS = 200
 YEARS = 3
@@ -136,11 +144,19 @@ def _copy(model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> i
 
 
 class Seeder:
-    def __init__(self, n: int, seed: int, now: datetime, media_files: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        n: int,
+        seed: int,
+        now: datetime,
+        media_files: list[dict[str, Any]],
+        package: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.n = n
         self.rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible on purpose
         self.now = now
         self.files = media_files
+        self.package = package or []
         self.counts: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self.complaints: list[C] = []
@@ -268,7 +284,7 @@ class Seeder:
             status = rng.choices(statuses, weights)[0]
             if i == 0:
                 status = "waiting_lender"
-            elif i == 1:
+            elif i in (*UPLOAD_COMPLAINTS, PACKAGE_COMPLAINT):
                 status = "submitted"
             created = now - timedelta(seconds=rng.uniform(3600, span))
             if status in WAITING:
@@ -302,8 +318,14 @@ class Seeder:
                 assignee=assignee,
                 province=rng.choice(provinces),
             )
-            c.incidents = 10 if i == 0 else 3 if i == 1 else rng.randint(1, 19)
-            c.evidence = 10 if i == 0 else 0 if i == 1 else rng.randint(0, 20)
+            if i == 0:
+                c.incidents, c.evidence = 10, 10
+            elif i in UPLOAD_COMPLAINTS:
+                c.incidents, c.evidence = 3, 0
+            elif i == PACKAGE_COMPLAINT:
+                c.incidents, c.evidence = 3, len(self.package)
+            else:
+                c.incidents, c.evidence = rng.randint(1, 19), rng.randint(0, 20)
             self.complaints.append(c)
         self._plan_escalations()
 
@@ -467,10 +489,9 @@ class Seeder:
         from evidence.models import Evidence
 
         rng, now = self.rng, self.now
-        # Per file, everything that does not change from row to row, and ten slots to draw
-        # the file from by its share (faster than random.choices a million times).
-        slots = []
-        for f in self.files:
+
+        def slot(f: dict[str, Any]) -> tuple[str, str, tuple[Any, ...], tuple[Any, ...]]:
+            """Everything about a row of this file that does not change from row to row."""
             image = f["kind"] == "image"
             meta = json.dumps({"width": 1080, "height": 2340} if image else {"duration": f["duration"]})
             prefix = "IMG" if image else "录音"
@@ -484,7 +505,15 @@ class Seeder:
                 f["path"],
             )
             tail = (f["content_type"], f["path"] if image else "", meta, "ready", 1)
-            slots += [(prefix, f["extension"], constant, tail)] * round(f["share"] * 10)
+            return prefix, f["extension"], constant, tail
+
+        # Ten slots to draw the file from by its share (faster than random.choices a
+        # million times).
+        slots = []
+        for f in self.files:
+            slots += [slot(f)] * round(f["share"] * 10)
+        package_slots = [slot(f) for f in self.package]
+        package_pk = self.complaints[PACKAGE_COMPLAINT].pk
         first = self._next_id(Evidence)
         random_, getrandbits, randrange = rng.random, rng.getrandbits, rng.randrange
         make_uuid = uuid.UUID
@@ -494,7 +523,10 @@ class Seeder:
             pk = first
             for c in self.complaints:
                 for j in range(c.evidence):
-                    prefix, extension, constant, tail = slots[int(random_() * len(slots))]
+                    if c.pk == package_pk:
+                        prefix, extension, constant, tail = package_slots[j]
+                    else:
+                        prefix, extension, constant, tail = slots[int(random_() * len(slots))]
                     created = min(now, c.created + hour * (random_() * 24 * 20))
                     incident = c.first_incident_id + randrange(c.incidents) if random_() < 0.5 else None
                     kind, ext, content_type, size, sha, path, display = constant
@@ -821,24 +853,35 @@ def _reset_sequences(models: Iterable[Any]) -> None:
             )
 
 
+def _media_file(media_root: Path, name: str, kind: str, content_type: str, share: float) -> dict[str, Any]:
+    path = media_root / "bench" / name
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()  # in blocks: files of 300 MB
+    return {
+        "path": f"bench/{name}",
+        "kind": kind,
+        "content_type": content_type,
+        "extension": Path(name).suffix,
+        "size": path.stat().st_size,
+        "sha256": digest,
+        "share": share,
+        "duration": 300,
+    }
+
+
 def _media_files(media_root: Path) -> list[dict[str, Any]]:
-    found = []
-    for name, kind, content_type, share in FILES:
-        path = media_root / "bench" / name
-        data = path.read_bytes()
-        found.append(
-            {
-                "path": f"bench/{name}",
-                "kind": kind,
-                "content_type": content_type,
-                "extension": Path(name).suffix,
-                "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "share": share,
-                "duration": 300,
-            }
-        )
-    return found
+    return [_media_file(media_root, *entry) for entry in FILES]
+
+
+def _package_files(media_root: Path, names: list[str], known: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The package's files, in order, repeats allowed (several rows may share one file)."""
+    by_name = {Path(f["path"]).name: f for f in known}
+    for name in names:
+        if name not in by_name:
+            if Path(name).suffix != ".wav":
+                sys.exit(f"bench.seed: --package takes the FILES or WAV recordings, not {name}")
+            by_name[name] = _media_file(media_root, name, "recording", "audio/x-wav", 0)
+    return [by_name[name] for name in names]
 
 
 def _session(user: Any, *, verified: bool) -> str:
@@ -870,6 +913,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--complaints", type=int, required=True)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--package",
+        default="",
+        help="comma-separated names under MEDIA_ROOT/bench: the evidence of the package complaint",
+    )
     args = parser.parse_args(argv)
 
     import django
@@ -892,7 +940,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     call_command("seed_lenders", verbosity=0)
     call_command("seed_regulators", verbosity=0)
     now = timezone.now().replace(microsecond=0)
-    seeder = Seeder(args.complaints, args.seed, now, _media_files(Path(settings.MEDIA_ROOT)))
+    media_root = Path(settings.MEDIA_ROOT)
+    media_files = _media_files(media_root)
+    package = _package_files(media_root, [n for n in args.package.split(",") if n], media_files)
+    seeder = Seeder(args.complaints, args.seed, now, media_files, package)
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The rows are consistent by construction; skipping the per-row foreign-key
@@ -937,7 +988,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "complaint_incidents": featured.incidents,
             "complaint_evidence": featured.evidence,
             "complaint_events": featured.events,
-            "upload_complaint": seeder.complaints[1].reference,
+            "upload_complaint": seeder.complaints[UPLOAD_COMPLAINTS[0]].reference,
+            "upload_complaints": [seeder.complaints[i].reference for i in UPLOAD_COMPLAINTS],
+            "package_complaint": seeder.complaints[PACKAGE_COMPLAINT].reference,
+            "package_files": len(package),
+            "package_bytes": sum(f["size"] for f in package),
             "search_reference": other.reference,
             "collector_typed": seeder.collector_typed[0],
             "collector": seeder.collector_typed[1],
@@ -945,6 +1000,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sessions": {
             "advocate": _session(advocate, verified=True),
             "borrower": _session(borrower, verified=False),
+            "filers": [
+                _session(user, verified=False)
+                for user in User.objects.filter(pk__in=seeder.borrower_ids[:FILERS]).order_by("pk")
+            ],
         },
         "session_cookie": settings.SESSION_COOKIE_NAME,
     }
