@@ -7,3 +7,14 @@ class CasesConfig(AppConfig):
 
     name = "cases"
     verbose_name = _("Case work")
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from .selectors import forget_caseworkers
+
+        # A new advocate, a changed name or role: the cached hand-over list is redone.
+        user_model = get_user_model()
+        post_save.connect(forget_caseworkers, sender=user_model, dispatch_uid="cases-caseworkers-saved")
+        post_delete.connect(forget_caseworkers, sender=user_model, dispatch_uid="cases-caseworkers-deleted")

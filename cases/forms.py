@@ -71,11 +71,9 @@ class QueueFilterForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.TypedChoiceField(label=_("Hand over to"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args: Any, caseworkers: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(self, *args: Any, caseworkers: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", _("Nobody (release the case)"))] + [
-            (u.pk, str(u)) for u in caseworkers
-        ]
+        self.fields["assignee"].choices = [("", _("Nobody (release the case)")), *caseworkers]
 
 
 class NoteForm(forms.Form):

@@ -68,3 +68,30 @@ class EvidenceReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evidence_id}: {'usable' if self.usable else 'not usable'}"
+
+
+class CollectorProfile(models.Model):
+    """One collector's number or account across every submitted complaint, counted ahead.
+
+    Counting it when a page opens meant reading every incident that names the number:
+    0.4 s for the collector page and 0.8 s for a case page at 100,000 complaints
+    (`make bench`). cases.collectors refreshes a profile after each change to the
+    complaints that name it, and rebuilds all of them nightly.
+    """
+
+    key = models.CharField(_("number or account"), max_length=80, unique=True)
+    complaint_count = models.PositiveIntegerField(_("complaints"), default=0)
+    # [[lender name, complaints against that lender], ...], most complaints first.
+    lenders = models.JSONField(_("lenders"), default=list)
+    kinds = models.JSONField(_("what they did"), default=list)
+    first_seen = models.DateTimeField(_("first seen"), null=True)
+    last_seen = models.DateTimeField(_("last seen"), null=True)
+    # When the counting started: a change committed before it is included.
+    refreshed_at = models.DateTimeField(_("counted"))
+
+    class Meta:
+        verbose_name = _("collector profile")
+        verbose_name_plural = _("collector profiles")
+
+    def __str__(self) -> str:
+        return self.key

@@ -13,17 +13,19 @@ from . import selectors
 from .forms import AssignForm, InfoRequestForm, NoteForm
 
 
-def case_panel_context(request: HttpRequest, complaint: Any) -> dict[str, Any]:
+def case_panel_context(
+    request: HttpRequest, complaint: Any, *, incidents: list[Any] | None = None
+) -> dict[str, Any]:
     """Forms and linked collectors for advocates and admins; nothing for anyone else."""
     if not permissions.can_work_on_case(request.user, complaint):
         return {}
     return {
         "case_panel": True,
         "assign_form": AssignForm(
-            caseworkers=selectors.caseworkers(), initial={"assignee": complaint.assignee_id}
+            caseworkers=selectors.caseworker_choices(), initial={"assignee": complaint.assignee_id}
         ),
         "note_form": NoteForm(),
         "info_form": InfoRequestForm(),
-        "linked_collectors": selectors.linked_collectors(complaint),
+        "linked_collectors": selectors.linked_collectors(complaint, incidents=incidents),
         "audit_events": list(AuditEvent.objects.filter(complaint=complaint).order_by("-created", "-pk")[:30]),
     }

@@ -242,6 +242,11 @@ class Complaint(models.Model):
             models.Index(
                 fields=["status", "next_due_at", "-status_changed_at", "-id"], name="complaint_status_due"
             ),
+            # Queue search by the first half of a reference (LIKE 'K7Q4M%' on PostgreSQL needs
+            # the pattern operator class; the unique index serves only whole references).
+            models.Index(
+                fields=["reference"], name="complaint_reference_prefix", opclasses=["varchar_pattern_ops"]
+            ),
             # Queue: overdue answers and sorting by the next deadline.
             models.Index(
                 fields=["next_due_at"],
@@ -373,8 +378,9 @@ class Incident(models.Model):
         indexes = [
             # A complaint's incidents in time order.
             models.Index(fields=["complaint", "occurred_at"], name="incident_complaint_time"),
-            # Collector linking: every incident that names a number.
-            models.Index(fields=["collector_id_normalized"], name="incident_collector"),
+            # Collector linking and search: the complaints that name a number, read from the
+            # index alone (with only the number, each match cost a visit to the table).
+            models.Index(fields=["collector_id_normalized", "complaint"], name="incident_collector"),
         ]
 
     def __str__(self) -> str:

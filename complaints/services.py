@@ -172,6 +172,7 @@ def incident_add(
     _apply_incident(incident, data)
     incident.save()
     if not complaint.is_draft:
+        _recount_collectors([incident.collector_id_normalized])
         # Drafts are still being written; after filing, each new incident is news.
         timeline_log(
             complaint,
@@ -234,6 +235,9 @@ def complaint_transition(
         # Tell the borrower it arrived without waiting for the next scheduled sweep. If the
         # broker is down, robust=True keeps the submission; the scheduled sweep catches up.
         transaction.on_commit(_nudge_reminders, robust=True)
+    if Status.DRAFT in (src, to_status):
+        # Collector profiles count submitted complaints only.
+        _recount_collectors(complaint.incidents.values_list("collector_id_normalized", flat=True))
     complaint.status = to_status
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
@@ -247,6 +251,12 @@ def complaint_transition(
         to_status=to_status,
     )
     return complaint
+
+
+def _recount_collectors(keys: Any) -> None:
+    from cases import collectors
+
+    collectors.refresh_after_commit(list(keys))
 
 
 def _nudge_reminders() -> None:

@@ -36,7 +36,9 @@ def get_complaint_for_user(request: HttpRequest, reference: str) -> Complaint:
 
     404 rather than 403: a stranger must not learn that a reference exists.
     """
-    qs = permissions.visible_complaints(request.user).select_related("lender", "funding_institution", "filer")
+    qs = permissions.visible_complaints(request.user).select_related(
+        "lender", "funding_institution", "filer", "assignee"
+    )
     try:
         return qs.get(reference=reference.upper())
     except Complaint.DoesNotExist:
@@ -197,6 +199,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
     incidents = list(complaint.incidents.all())
     evidence = list(complaint.evidence.prefetch_related("reviews").order_by("created", "pk"))
     evidence_by_incident = {i.pk: [e for e in evidence if e.incident_id == i.pk] for i in incidents}
+    route = route_for_complaint(complaint, kinds=[i.kind for i in incidents])
     return {
         "complaint": complaint,
         "incidents": incidents,
@@ -214,10 +217,10 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "is_filer": complaint.filer_id == user.pk,
         # Which collection-conduct rules each incident breaks (badges under each incident).
         "breaches": breaches_for_complaint(complaint, incidents=incidents),
-        "route": route_for_complaint(complaint),
-        **escalation_panel(user, complaint),
+        "route": route,
+        **escalation_panel(user, complaint, route=route),
         "info_requests": list(complaint.info_requests.all()),
-        **case_panel_context(request, complaint),
+        **case_panel_context(request, complaint, incidents=incidents),
         "Kind": TimelineEvent.Kind,
     }
 

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class RegulatorsConfig(AppConfig):
     name = "regulators"
     verbose_name = _("Regulators")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .conduct import forget_conduct_rules
+        from .models import ConductRule
+
+        post_save.connect(forget_conduct_rules, sender=ConductRule, dispatch_uid="conduct-rules-saved")
+        post_delete.connect(forget_conduct_rules, sender=ConductRule, dispatch_uid="conduct-rules-deleted")

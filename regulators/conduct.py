@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ContactedParty, HarassmentKind, Incident
@@ -208,8 +209,21 @@ def check_incident(
     return breaches
 
 
+_RULES_CACHE_KEY = "regulators:active-conduct-rules"
+
+
 def active_conduct_rules() -> list[ConductRule]:
-    return list(ConductRule.objects.filter(active=True))
+    """Every complaint page checks its incidents against these; admins change them rarely,
+    so they are cached until one is saved or deleted (regulators.apps connects that)."""
+    rules = cache.get(_RULES_CACHE_KEY)
+    if rules is None:
+        rules = list(ConductRule.objects.filter(active=True))
+        cache.set(_RULES_CACHE_KEY, rules, 3600)
+    return rules
+
+
+def forget_conduct_rules(**kwargs: Any) -> None:
+    cache.delete(_RULES_CACHE_KEY)
 
 
 def breaches_for_complaint(

@@ -6,6 +6,7 @@ context, so that app does not need to know about escalations, forms or letters.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -27,18 +28,21 @@ def _label(step: Any) -> str:
     return regulator.name_en if get_language() == "en" and regulator.name_en else regulator.name_zh
 
 
-def route_targets(complaint: Complaint) -> list[tuple[str, str]]:
+def route_targets(complaint: Complaint, route: list[Any] | None = None) -> list[tuple[str, str]]:
     """(target key, name) of each step of the complaint's route: where it may be sent."""
     # A draft has no route yet: its facts may still change, and nobody else may see it.
-    steps = [] if complaint.is_draft else route_for_complaint(complaint)
+    steps = [] if complaint.is_draft else (route if route is not None else route_for_complaint(complaint))
     return [
         (f"lender-{s.lender.pk}" if s.lender is not None else f"regulator-{s.regulator.pk}", _label(s))
         for s in steps
     ]
 
 
-def escalation_panel(user: Any, complaint: Complaint, *, now: datetime | None = None) -> dict[str, Any]:
-    """One context key, `escalation_panel`, for the complaint page."""
+def escalation_panel(
+    user: Any, complaint: Complaint, *, now: datetime | None = None, route: list[Any] | None = None
+) -> dict[str, Any]:
+    """One context key, `escalation_panel`, for the complaint page (which passes the route
+    it has already worked out)."""
     now = now or timezone.now()
     can_update = permissions.can_update_escalation(user, complaint)
     rows = []
@@ -62,7 +66,7 @@ def escalation_panel(user: Any, complaint: Complaint, *, now: datetime | None = 
                 else None,
             }
         )
-    targets = route_targets(complaint)
+    targets = route_targets(complaint, route)
     form = None
     if permissions.can_record_escalation(user, complaint) and targets:
         # The next step is the first one the complaint has not been sent to.
@@ -73,6 +77,8 @@ def escalation_panel(user: Any, complaint: Complaint, *, now: datetime | None = 
         "escalation_panel": {
             "rows": rows,
             "form": form,
+            # What the unbound form's HTML depends on, to cache it (templates/regulators/_escalations.html).
+            "form_key": hashlib.sha256(repr((targets, form and next_key)).encode()).hexdigest()[:24],
             "letters": targets,
             "now": now,
         }

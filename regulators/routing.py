@@ -9,6 +9,7 @@ which admins keep. The reasons name no numbers for the same reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,7 +216,7 @@ def _joined(parts: list[Any]) -> Any:
     return format_lazy(" ".join(["{}"] * len(parts)), *parts)
 
 
-def route_for_complaint(complaint: Complaint) -> list[Step]:
+def route_for_complaint(complaint: Complaint, *, kinds: Iterable[str] | None = None) -> list[Step]:
     """The ordered ladder for a complaint: the lender, regulators, then legal aid.
 
     A body appears once, at its first place, with the reasons of every rule that chose
@@ -223,7 +224,8 @@ def route_for_complaint(complaint: Complaint) -> list[Step]:
     shown without a way to reach it.
     """
     institution, unknown_funding = supervised_institution(complaint)
-    kinds = set(complaint.incidents.values_list("kind", flat=True))
+    # The complaint page passes the kinds of the incidents it has already loaded.
+    kinds = set(complaint.incidents.values_list("kind", flat=True) if kinds is None else kinds)
     # The directory is a few hundred rows at most: one query, then the rules pick in memory.
     entries = list(Regulator.objects.filter(active=True))
 

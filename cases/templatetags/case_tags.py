@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.forms.boundfield import BoundField
-
-from complaints.models import HarassmentKind
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -14,19 +15,30 @@ register = template.Library()
 def add_class(field: Any, css: str) -> Any:
     """Render a form field with Bootstrap's classes, keeping its other attributes."""
     if isinstance(field, BoundField):
+        if type(field.field.widget) is forms.Select:
+            return _select(field, css)
         return field.as_widget(attrs={"class": css})
     return field
 
 
-@register.filter
-def incident_kinds(complaint: Any) -> list[str]:
-    """The distinct kinds of a complaint's incidents, from the prefetched rows (no query)."""
-    labels = dict(HarassmentKind.choices)
-    seen: list[str] = []
-    for incident in complaint.incidents.all():
-        if incident.kind not in seen:
-            seen.append(incident.kind)
-    return [str(labels.get(k, k)) for k in seen]
+def _select(field: BoundField, css: str) -> SafeString:
+    """A plain <select>, as Django's widget would render it, without a template per option:
+    the queue's seven dropdowns took a fifth of its time through the widget templates."""
+    widget = field.field.widget
+    attrs = widget.build_attrs(widget.attrs, field.build_widget_attrs({"class": css}))
+    if field.auto_id and "id" not in attrs:
+        attrs["id"] = field.auto_id
+    value = field.value()
+    chosen = {"" if value is None else str(value)}
+    options = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (key, mark_safe(" selected") if str(key) in chosen else "", label)
+            for key, label in field.field.choices
+        ),
+    )
+    return format_html('<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), options)
 
 
 @register.inclusion_tag("cases/_bar_chart.html")

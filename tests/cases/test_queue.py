@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -115,7 +116,7 @@ def test_filters_combine(client, advocate, borrower):
     assert refs(unassigned_view) == {unassigned.reference}
 
 
-@pytest.mark.parametrize("term", ["collector", "reference", "half", "phone", "words"])
+@pytest.mark.parametrize("term", ["collector", "reference", "half", "undashed", "phone", "words"])
 def test_search_finds_by_reference_number_collector_and_words(client, advocate, borrower, term):
     complaint = ComplaintFactory(
         filer=borrower, status=Status.SUBMITTED, summary="他们在公司群里发了我的照片"
@@ -127,6 +128,7 @@ def test_search_finds_by_reference_number_collector_and_words(client, advocate, 
         "half": complaint.reference[:5],
         "collector": "+86 171-2345-6789",
         "reference": complaint.reference.lower(),
+        "undashed": complaint.reference.replace("-", ""),
         "phone": borrower.phone,
         "words": "公司群",
     }[term]
@@ -134,6 +136,35 @@ def test_search_finds_by_reference_number_collector_and_words(client, advocate, 
     response = client.get(reverse("cases:queue"), {"q": query})
 
     assert refs(response) == {complaint.reference}
+
+
+def test_a_number_is_matched_whole_not_inside_texts(client, advocate):
+    """Numbers go through indexes: a number typed in a description is not searched for."""
+    named = ComplaintFactory(status=Status.SUBMITTED)
+    IncidentFactory(complaint=named, collector_id_normalized="17123456789")
+    mentioned = ComplaintFactory(status=Status.SUBMITTED)
+    IncidentFactory(complaint=mentioned, description="他们用 17123456789 打来电话")
+    client.force_login(advocate)
+
+    assert refs(client.get(reverse("cases:queue"), {"q": "171 2345 6789"})) == {named.reference}
+    # A short fragment is not a number anyone is known by: it is looked for as words.
+    assert refs(client.get(reverse("cases:queue"), {"q": "2345"})) == {mentioned.reference}
+
+
+def test_the_total_and_pages_follow_the_status_filter(client, advocate):
+    for _ in range(3):
+        ComplaintFactory(status=Status.SUBMITTED)
+    for _ in range(2):
+        ComplaintFactory(status=Status.UNDER_REVIEW)
+    ComplaintFactory(status=Status.DRAFT)
+    client.force_login(advocate)
+
+    everything = client.get(reverse("cases:queue"))
+    reviewing = client.get(reverse("cases:queue"), {"status": "under_review", "per_page": 25})
+
+    assert everything.context["page"].paginator.count == 5
+    assert reviewing.context["page"].paginator.count == 2
+    assert len(reviewing.context["page"].object_list) == 2
 
 
 def test_waiting_for_the_borrower_filter(client, advocate, borrower):
@@ -182,3 +213,24 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, advocate):
 
     assert small == large
     assert large <= 10
+
+
+@pytest.mark.parametrize(
+    ("due", "english", "chinese"),
+    [
+        # 10:00 in Beijing on 28 November; deadlines end at midnight Beijing time.
+        ("2026-11-25T15:59:59+00:00", "overdue by 3 days", "已超期 3 天"),
+        ("2026-11-28T15:59:59+00:00", "due today", "今天到期"),
+        ("2026-11-29T15:59:59+00:00", "in 1 day", "还有 1 天"),
+    ],
+)
+def test_each_row_says_how_far_its_deadline_is_in_days(client, advocate, due, english, chinese):
+    ComplaintFactory(status=Status.WAITING_LENDER, next_due_at=datetime.fromisoformat(due))
+    client.force_login(advocate)
+
+    with time_machine.travel(datetime.fromisoformat("2026-11-28T02:00:00+00:00"), tick=False):
+        in_english = client.get(reverse("cases:queue"), headers={"Accept-Language": "en"}).content.decode()
+        in_chinese = client.get(reverse("cases:queue"), headers={"Accept-Language": "zh-CN"}).content.decode()
+
+    assert english in in_english
+    assert chinese in in_chinese

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from celery import shared_task
+
+from . import collectors
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+def refresh_collectors(keys: list[str], changed_at: str) -> int:
+    """Recount the numbers a change touched; many changes to one number share one recount."""
+    return collectors.refresh(keys, changed_at=datetime.fromisoformat(changed_at))
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
+def refresh_all_collectors() -> int:
+    return collectors.refresh_all()
