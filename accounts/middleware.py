@@ -28,7 +28,8 @@ class CaseworkerIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if permissions.is_caseworker(request.user):
+        # Without a session cookie nobody is logged in, and loading the user costs time.
+        if request.session.session_key is not None and permissions.is_caseworker(request.user):
             now = timezone.now().timestamp()
             last = request.session.get(_SESSION_KEY)
             if last is not None and now - last > settings.CASEWORKER_IDLE_TIMEOUT.total_seconds():

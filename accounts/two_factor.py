@@ -13,6 +13,9 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions
@@ -31,7 +35,29 @@ def two_factor_required(user: object) -> bool:
         return False
     if permissions.is_caseworker(user) and settings.TWO_FACTOR_REQUIRED_FOR_CASEWORKERS:
         return True
-    return user_has_device(user, confirmed=True)
+    return has_confirmed_device(user)
+
+
+def _device_cache_key(user_id: int) -> str:
+    return f"two-factor:has-device:{user_id}"
+
+
+def has_confirmed_device(user: object) -> bool:
+    """Asked on every page a logged-in user opens, so the answer is cached until one of
+    their devices changes (the receivers below); otherwise it costs a query per page."""
+    key = _device_cache_key(user.pk)  # type: ignore[attr-defined]
+    found = cache.get(key)
+    if found is None:
+        found = user_has_device(user, confirmed=True)
+        cache.set(key, found, 24 * 3600)
+    return bool(found)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _forget_device_answer(sender: type, instance: object, **kwargs: object) -> None:
+    if isinstance(instance, Device):
+        cache.delete(_device_cache_key(instance.user_id))
 
 
 def _qr_svg(url: str) -> str:
@@ -51,7 +77,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    if user_has_device(request.user, confirmed=True) and request.user.is_verified():
+    if has_confirmed_device(request.user) and request.user.is_verified():
         messages.info(request, _("Two-step login is already on for your account."))
         return redirect("after_login")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
@@ -89,6 +115,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_verify.html", {"next": _next_url(request)})
 
 
+def _may_be_logged_in(request: HttpRequest) -> bool:
+    """Without a session cookie nobody is logged in: skip loading the user at all."""
+    session = getattr(request, "session", None)
+    return session is None or session.session_key is not None
+
+
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/accounts/logout/", "/accounts/two-factor/")
 
 
@@ -99,6 +131,8 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _may_be_logged_in(request):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -107,6 +141,6 @@ class TwoFactorMiddleware:
             and not user.is_verified()
             and two_factor_required(user)
         ):
-            target = "two_factor_verify" if user_has_device(user, confirmed=True) else "two_factor_setup"
+            target = "two_factor_verify" if has_confirmed_device(user) else "two_factor_setup"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)

@@ -124,3 +124,21 @@ def test_login_rotates_the_session_key(client):
     client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
 
     assert client.session.session_key != before
+
+
+def test_the_policy_follows_a_changed_setting(client, settings):
+    """The header is built once; a changed setting must still be honoured."""
+    client.get(reverse("home"))
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+
+    assert client.get(reverse("home"))["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_the_language_follows_the_switcher_then_the_browser(client):
+    assert client.get(reverse("home"), headers={"Accept-Language": "en"})["Content-Language"] == "en"
+    chinese = client.get(reverse("home"), headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert chinese["Content-Language"] == "zh-hans"
+    assert "Accept-Language" in chinese["Vary"]
+
+    client.post(reverse("set_language"), {"language": "en"})
+    assert client.get(reverse("home"), headers={"Accept-Language": "zh-CN"})["Content-Language"] == "en"

@@ -91,3 +91,35 @@ def test_an_offsite_next_is_not_followed(client, advocate):
     )
 
     assert "evil.example" not in response["Location"]
+
+
+def test_a_device_set_up_in_another_session_is_required_at_once(client, borrower):
+    """The per-user answer is cached; adding a device elsewhere must not wait for it to expire."""
+    login(client, borrower)
+    assert client.get(reverse("complaints:mine")).status_code == 200  # "no device" now cached
+
+    TOTPDevice.objects.create(user=borrower, name="phone", confirmed=True)
+
+    assert client.get(reverse("complaints:mine"))["Location"].startswith(reverse("two_factor_verify"))
+
+
+def test_removing_the_device_lifts_the_requirement(client, borrower):
+    device = TOTPDevice.objects.create(user=borrower, name="phone", confirmed=True)
+    login(client, borrower)
+    assert client.get(reverse("complaints:mine")).status_code == 302
+
+    device.delete()
+
+    assert client.get(reverse("complaints:mine")).status_code == 200
+
+
+def test_a_borrowers_pages_do_not_ask_for_devices_each_time(client, borrower):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, borrower)
+    client.get(reverse("complaints:mine"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("complaints:mine")).status_code == 200
+
+    assert not [q for q in ctx.captured_queries if "otp_" in q["sql"]]
