@@ -34,7 +34,7 @@ from complaints.models import Complaint, Incident, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 
 from .models import Evidence
-from .validation import EvidenceRejected, ffmpeg_path, inspect_file, safe_display_name
+from .validation import EvidenceRejected, MarkerScan, ffmpeg_path, inspect_file, safe_display_name
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +62,29 @@ class UploadResult:
         }
 
 
+@dataclass
+class _Local:
+    path: str
+    sha256: str
+    scanned: MarkerScan | None = None  # the search for web code made as the bytes arrived
+    movable: Any = None  # the upload itself when storage may take over its temporary file
+
+
+def _from_handler(upload: Any) -> bool:
+    return hasattr(upload, "temporary_file_path") and bool(getattr(upload, "sha256", None))
+
+
 @contextmanager
-def _local_path(upload: Any) -> Iterator[tuple[str, str]]:
+def _local_path(upload: Any) -> Iterator[_Local]:
     """A path on disk for the upload and the SHA-256 of its bytes.
 
     Uploads through the hashing handler are already on disk and hashed; anything else
     (files made by seed_demo, for instance) is copied to a temporary file in chunks.
     """
-    if hasattr(upload, "temporary_file_path") and getattr(upload, "sha256", None):
-        yield upload.temporary_file_path(), upload.sha256
+    if _from_handler(upload):
+        yield _Local(
+            upload.temporary_file_path(), upload.sha256, getattr(upload, "marker_scan", None), upload
+        )
         return
     digest = hashlib.sha256()
     with tempfile.NamedTemporaryFile(prefix="evidence-", dir=settings.FILE_UPLOAD_TEMP_DIR) as tmp:
@@ -78,7 +92,7 @@ def _local_path(upload: Any) -> Iterator[tuple[str, str]]:
             digest.update(chunk)
             tmp.write(chunk)
         tmp.flush()
-        yield tmp.name, digest.hexdigest()
+        yield _Local(tmp.name, digest.hexdigest())
 
 
 def _check_quota(complaint: Complaint, size: int) -> None:
@@ -116,9 +130,10 @@ def evidence_add(
             _("This file is %(size)s, more than any evidence file may be.")
             % {"size": filesizeformat(upload.size)}
         )
-    with _local_path(upload) as (path, sha256):
+    with _local_path(upload) as local:
+        path, sha256 = local.path, local.sha256
         size = os.path.getsize(path)
-        inspection = inspect_file(path, name, size)
+        inspection = inspect_file(path, name, size, scanned=local.scanned)
         with transaction.atomic():
             # Serialises uploads to one complaint so two at once cannot both pass the quota.
             locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -137,8 +152,13 @@ def evidence_add(
                 uploaded_by=uploader,
                 created=now,
             )
-            with open(path, "rb") as f:
-                evidence.file.save("original", File(f), save=False)
+            if local.movable is not None:
+                # The checked temporary file itself: the file system storage renames it
+                # into place instead of copying every byte again; others read it as usual.
+                evidence.file.save("original", local.movable, save=False)
+            else:
+                with open(path, "rb") as f:
+                    evidence.file.save("original", File(f), save=False)
             try:
                 evidence.save()
                 if not locked.is_draft:
