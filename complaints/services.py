@@ -185,11 +185,11 @@ def incident_add(
     return incident
 
 
-def _check_ready_to_submit(complaint: Complaint) -> None:
+def _check_ready_to_submit(complaint: Complaint, *, has_incidents: bool) -> None:
     missing = []
     if not complaint.summary.strip():
         missing.append(_("a short description of what happened"))
-    if not complaint.incidents.exists():
+    if not has_incidents:
         missing.append(_("at least one incident"))
     if missing:
         raise ComplaintError(
@@ -228,16 +228,22 @@ def complaint_transition(
     note = (note or "").strip()
     if workflow.needs_reason(src, to_status) and not note:
         raise ComplaintError(_("Please say why."))
-    if to_status == Status.SUBMITTED and complaint.submitted_at is None:
+    # Collector profiles leave drafts out: entering or leaving one changes the counts of the
+    # numbers its incidents name. A first submission also needs to know there are incidents.
+    first_submission = to_status == Status.SUBMITTED and complaint.submitted_at is None
+    keys = (
+        list(complaint.incidents.values_list("collector_id_normalized", flat=True))
+        if first_submission or Status.DRAFT in (src, to_status)
+        else []
+    )
+    if first_submission:
         # Also a discarded draft that is reopened: it is submitted now for the first time.
-        _check_ready_to_submit(complaint)
+        _check_ready_to_submit(complaint, has_incidents=bool(keys))
         complaint.submitted_at = now
         # Tell the borrower it arrived without waiting for the next scheduled sweep. If the
         # broker is down, robust=True keeps the submission; the scheduled sweep catches up.
         transaction.on_commit(_nudge_reminders, robust=True)
-    if Status.DRAFT in (src, to_status):
-        # Collector profiles count submitted complaints only.
-        _recount_collectors(complaint.incidents.values_list("collector_id_normalized", flat=True))
+    _recount_collectors(keys)
     complaint.status = to_status
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])

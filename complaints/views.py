@@ -68,10 +68,11 @@ def _save_complaint_form(
         messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
         return None, form, formset
     new_incidents = [f.cleaned_data for f in formset.forms if f.has_changed()]
-    needs_consent = not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE)
     if form.cleaned_data.get("consent_sensitive"):
         account_services.consent_record(user=request.user, purpose=Consent.Purpose.SENSITIVE)
         needs_consent = False
+    else:
+        needs_consent = not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE)
     if wants_submit:
         if needs_consent:
             form.add_error(

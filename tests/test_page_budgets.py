@@ -1,0 +1,146 @@
+"""Query and size budgets of the pages `make bench` loads (issue 8), kept in the ordinary
+suite so a regression shows without a load run: each page's queries are counted on a
+small database and again after it has grown, and must not change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import collectors
+from complaints.models import Complaint, Status, TimelineEvent
+from evidence.models import Evidence
+from regulators.models import Escalation, EscalationStatus
+from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+COLLECTORS = [f"1710000{i:04d}" for i in range(5)]
+
+
+def featured_case(filer):
+    """Shaped like the benchmark's featured complaint: 10 incidents, 10 files, 20 events,
+    2 escalations, collectors named in other complaints too."""
+    complaint = ComplaintFactory(
+        filer=filer, status=Status.WAITING_LENDER, assignee=UserFactory(role="advocate")
+    )
+    incidents = [
+        IncidentFactory(complaint=complaint, collector_id=key, collector_id_normalized=key)
+        for key in COLLECTORS * 2
+    ]
+    Evidence.objects.bulk_create(
+        Evidence(
+            complaint=complaint,
+            incident=incidents[i],
+            kind="image",
+            original_name=f"截图{i}.png",
+            extension="png",
+            content_type="image/png",
+            size=200_000,
+            sha256="0" * 64,
+            file=f"evidence/x/{i}.png",
+            state="ready",
+        )
+        for i in range(10)
+    )
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            complaint=complaint, kind=TimelineEvent.Kind.NOTE, note=f"备注 {i}", internal=bool(i % 2)
+        )
+        for i in range(20)
+    )
+    now = timezone.now()
+    for status in (EscalationStatus.SENT, EscalationStatus.ACKNOWLEDGED):
+        Escalation.objects.create(
+            complaint=complaint,
+            lender=complaint.lender,
+            channel="email",
+            sent_at=now - timedelta(days=3),
+            due_at=now + timedelta(days=12),
+            status=status,
+        )
+    return complaint
+
+
+def grow(n: int = 30) -> None:
+    """More complaints, incidents and linked collectors around the featured one."""
+    lenders = [LenderFactory() for _ in range(3)]
+    for i in range(n):
+        other = ComplaintFactory(status=Status.SUBMITTED, lender=lenders[i % 3])
+        for key in COLLECTORS:
+            IncidentFactory(complaint=other, collector_id_normalized=key)
+    collectors.refresh_all()
+
+
+def measure(client, url: str) -> tuple[int, int]:
+    client.get(url)  # as on a running server: caches and collector profiles filled once
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), len(response.content)
+
+
+def test_the_advocates_case_page_stays_within_budget_as_data_grows(client, advocate, borrower):
+    complaint = featured_case(borrower)
+    client.force_login(advocate)
+
+    small = measure(client, complaint.get_absolute_url())
+    grow()
+    large = measure(client, complaint.get_absolute_url())
+
+    assert large[0] == small[0]
+    assert large[0] <= 15
+    assert large[1] <= 150 * 1024
+
+
+@pytest.mark.parametrize("page", ["detail", "mine"])
+def test_the_borrowers_pages_cost_the_same_queries_as_data_grows(client, borrower, page):
+    complaint = featured_case(borrower)
+    for _ in range(19):
+        ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    client.force_login(borrower)
+    url = complaint.get_absolute_url() if page == "detail" else reverse("complaints:mine")
+
+    small = measure(client, url)
+    grow()
+    large = measure(client, url)
+
+    assert large[0] == small[0]
+
+
+@pytest.mark.parametrize("query", ["171 0000 0001", "reference"])
+def test_a_search_by_number_or_reference_costs_the_same_queries_as_data_grows(
+    client, advocate, borrower, query
+):
+    complaint = featured_case(borrower)
+    client.force_login(advocate)
+    url = reverse("cases:queue") + "?q=" + (complaint.reference if query == "reference" else query)
+
+    small = measure(client, url)
+    grow()
+    large = measure(client, url)
+
+    assert large[0] == small[0] <= 10
+
+
+def test_filing_with_three_incidents_costs_at_most_15_queries(client, borrower):
+    from tests.complaints.test_filing import filing, incident
+
+    LenderFactory(name="小赢卡贷")
+    client.force_login(borrower)
+    client.get(reverse("complaints:create"))
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(reverse("complaints:create"), filing(incident(0), incident(1), incident(2)))
+
+    assert response.status_code == 302
+    assert Complaint.objects.get().incidents.count() == 3
+    # Savepoints exist only because the test runs inside a transaction; on a server each
+    # atomic block here is top-level and sends none.
+    statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 15
