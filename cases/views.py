@@ -49,8 +49,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     params["match"] = selectors.search_match(params.get("q") or "")
     filtered = selectors.queue_filter(request.user, params, now=timezone.now())
     # Counts per status ignore the status filter itself, so the tabs show what each would give.
-    counts = selectors.status_counts(
-        selectors.queue_filter(request.user, {**params, "status": None}, now=timezone.now())
+    counts = selectors.cached_status_counts(
+        request.user,
+        params,
+        selectors.queue_filter(request.user, {**params, "status": None}, now=timezone.now()),
     )
     # Page through bare ids first; only the rows shown get their counts and kinds computed.
     # Annotating before the LIMIT made the database count incidents of every matching case.

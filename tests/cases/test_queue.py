@@ -190,6 +190,7 @@ def test_sorting_by_next_deadline(client, advocate):
 
 
 def _queries_for_page(client, per_page: int) -> int:
+    client.get(reverse("cases:queue"), {"per_page": per_page})  # as on a server: counts cached
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(reverse("cases:queue"), {"per_page": per_page})
     assert response.status_code == 200
@@ -234,3 +235,16 @@ def test_each_row_says_how_far_its_deadline_is_in_days(client, advocate, due, en
 
     assert english in in_english
     assert chinese in in_chinese
+
+
+def test_the_tab_counts_follow_a_status_change_at_once(client, advocate):
+    """The counts are cached; a change to a complaint must not wait for them to expire."""
+    complaint = ComplaintFactory(status=Status.SUBMITTED)
+    client.force_login(advocate)
+    assert client.get(reverse("cases:queue")).context["counts"]["submitted"] == 1
+
+    complaint.status = Status.UNDER_REVIEW
+    complaint.save()
+
+    counts = client.get(reverse("cases:queue")).context["counts"]
+    assert (counts["submitted"], counts["under_review"]) == (0, 1)
