@@ -207,7 +207,20 @@ def queue_rows_for(ids: list[int]) -> list[Complaint]:
 
 def queue_page_rows(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
     return (
-        qs.select_related("lender", "assignee", "filer")
+        qs.select_related("lender", "assignee")
+        # Only what a row shows: whole rows of complaints, lenders and users (summaries,
+        # password hashes) cost more to load than the queries took.
+        .only(
+            "reference",
+            "status",
+            "status_changed_at",
+            "submitted_at",
+            "next_due_at",
+            "waiting_for_borrower_since",
+            "lender__name",
+            "assignee__username",
+            "assignee__display_name",
+        )
         .annotate(
             incident_count=_count(Incident, complaint=OuterRef("pk")),
             evidence_count=_count(Evidence, complaint=OuterRef("pk")),
