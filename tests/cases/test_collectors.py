@@ -21,6 +21,18 @@ pytestmark = pytest.mark.django_db
 KEY = "17100009999"
 
 
+@pytest.fixture
+def tasks_run_here():
+    """Run Celery tasks in this process, also in the run against Redis (where they would
+    otherwise wait in the broker for a worker this test does not start)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 def named(status=Status.SUBMITTED, lender=None, **kwargs):
     complaint = ComplaintFactory(status=status, **({"lender": lender} if lender else {}), **kwargs)
     IncidentFactory(complaint=complaint, collector_id_normalized=KEY)
@@ -54,7 +66,7 @@ def test_the_case_page_shows_the_other_complaints_only(client, advocate):
 
 
 def test_submitting_a_complaint_recounts_its_numbers(
-    borrower, other_borrower, django_capture_on_commit_callbacks
+    borrower, other_borrower, django_capture_on_commit_callbacks, tasks_run_here
 ):
     named(filer=borrower)
     collectors.refresh([KEY])
@@ -67,7 +79,9 @@ def test_submitting_a_complaint_recounts_its_numbers(
     assert CollectorProfile.objects.get(key=KEY).complaint_count == 2
 
 
-def test_an_incident_added_after_filing_recounts_its_number(borrower, django_capture_on_commit_callbacks):
+def test_an_incident_added_after_filing_recounts_its_number(
+    borrower, django_capture_on_commit_callbacks, tasks_run_here
+):
     complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
     collectors.refresh_all()
     assert not CollectorProfile.objects.filter(key=KEY).exists()
