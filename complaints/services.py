@@ -153,10 +153,14 @@ def complaint_save_draft(
     complaint.save()
     if is_new:
         timeline_log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
+    new_incidents = []
     for incident_data in incidents:
         incident = Incident(complaint=complaint, created_by=filer, created=now)
         _apply_incident(incident, incident_data)
-        incident.save()
+        new_incidents.append(incident)
+    # One INSERT for all of them. Incidents have no save() logic or per-row signal to skip:
+    # the complaint's own save above tells the queue's cached counts that something changed.
+    Incident.objects.bulk_create(new_incidents)
     return complaint
 
 

@@ -304,9 +304,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
 X_FRAME_OPTIONS = "DENY"
-# Messages live in the session: the default cookie-then-session storage builds a signer on
-# every request, which `make bench` found to be a tenth of the middleware's cost.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Django's default storage (cookie, then session), but building its cookie signer only when
+# a page has messages: `make bench` found it a tenth of the middleware's cost per request.
+MESSAGE_STORAGE = "lib.middleware.MessageStorage"
 
 # Content Security Policy: everything from this site only, no inline script or style.
 # Evidence downloads set their own, stricter policy (sandbox), which the middleware keeps.

@@ -1,4 +1,4 @@
-"""Leaner versions of two library middlewares; every page pays for each of them.
+"""Leaner versions of library parts that every page pays for.
 
 The Content-Security-Policy header is built once instead of on every response: django-csp rebuilds the same header string from the settings on each response, which made
 it one of the costliest parts of the middleware stack (`make bench`: the tiny page). No
@@ -14,11 +14,17 @@ from typing import Any
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
+from django.contrib.messages.storage.base import BaseStorage
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.messages.storage.session import SessionStorage
+from django.core import signing
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 
 _CUSTOM_MARKERS = (
     "_csp_config",
@@ -87,3 +93,22 @@ class CookieLocaleMiddleware(LocaleMiddleware):
         patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class LazyCookieStorage(CookieStorage):
+    """Django's cookie message storage, which builds its signer (a key derivation) only
+    when a page reads or writes messages, not on every request."""
+
+    def __init__(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        BaseStorage.__init__(self, request, *args, **kwargs)
+
+    @cached_property
+    def signer(self) -> Any:  # type: ignore[override]
+        return signing.get_cookie_signer(salt=self.key_salt)
+
+
+class MessageStorage(FallbackStorage):
+    """Messages in a signed cookie, the session only for what does not fit (Django's
+    default order): no session write after each form, which the session store would cost."""
+
+    storage_classes = (LazyCookieStorage, SessionStorage)
