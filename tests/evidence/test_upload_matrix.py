@@ -57,6 +57,13 @@ REFUSED = [
     ("jpeg named php", "x.jpg.php", lambda: files.jpeg()),
     ("shell script as txt", "notes.txt", lambda: b"#!/bin/sh\nrm -rf /\n"),
     ("html as txt", "chat.txt", lambda: HTML),
+    # Past the part libmagic reads (validation.SNIFF_BYTES): the marker scan reads it all.
+    ("png with html 2 MiB in", "shot.png", lambda: files.png() + bytes(2 * 1024 * 1024) + HTML),
+    (
+        "wav with php 2.5 MB in",
+        "call.wav",
+        lambda: files.audio("wav", seconds=30) + b"<?php system($_GET['c']); ?>",
+    ),
     (
         "pdf with javascript",
         "letter.pdf",
