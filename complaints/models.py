@@ -378,6 +378,8 @@ class Incident(models.Model):
         indexes = [
             # A complaint's incidents in time order.
             models.Index(fields=["complaint", "occurred_at"], name="incident_complaint_time"),
+            # The reminder sweep's limitation window: incidents of a few weeks, three years ago.
+            models.Index(fields=["occurred_at"], name="incident_time"),
             # Collector linking and search: the complaints that name a number, read from the
             # index alone (with only the number, each match cost a visit to the table).
             models.Index(fields=["collector_id_normalized", "complaint"], name="incident_collector"),
