@@ -103,6 +103,9 @@ class Delivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which sweep claimed it: one UPDATE claims a whole batch, and this tells each sweep
+    # which rows it won.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("delivery")

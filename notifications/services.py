@@ -11,6 +11,7 @@ Services take `now`; nothing here reads the clock itself.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -456,22 +457,27 @@ def _send_sms(reminder: Reminder) -> None:
     sms_backend().send(reminder.recipient.phone, text)
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    """The conditional UPDATE that makes a delivery this sweep's and no one else's."""
-    waiting = Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED]) | Q(
-        state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM
-    )
-    return bool(
-        Delivery.objects.filter(waiting, pk=delivery_id, attempts__lt=MAX_ATTEMPTS).update(
-            state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    )
+def _waiting(now: datetime) -> Q:
+    """Deliveries nobody is sending: never tried, failed, or claimed by a sweep that died."""
+    return (
+        Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED])
+        | Q(state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    ) & Q(attempts__lt=MAX_ATTEMPTS)
 
 
-def delivery_send(delivery: Delivery, *, now: datetime) -> bool:
-    """Send one delivery if this call wins the claim. True if it was sent now."""
-    if not _claim(delivery.pk, now):
-        return False
+def _claim(ids: list[int], now: datetime) -> uuid.UUID:
+    """The conditional UPDATE that makes these deliveries this sweep's and no one else's:
+    a row another sweep claimed first no longer matches `_waiting`."""
+    token = uuid.uuid4()
+    Delivery.objects.filter(_waiting(now), pk__in=ids).update(
+        state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1, claim=token
+    )
+    return token
+
+
+def _deliver(delivery: Delivery, *, now: datetime) -> bool:
+    """Send one claimed delivery; True if it went out. Marked sent at once, on its own, so
+    that a sweep that dies half way never sends it twice."""
     reminder = delivery.reminder
     try:
         if delivery.channel == Channel.EMAIL:
@@ -488,21 +494,36 @@ def delivery_send(delivery: Delivery, *, now: datetime) -> bool:
     return True
 
 
-def deliveries_due(*, now: datetime, limit: int = 500) -> list[Delivery]:
-    waiting = Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED]) | Q(
-        state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM
-    )
+def _claimed(ids: list[int], token: uuid.UUID) -> list[Delivery]:
     return list(
-        Delivery.objects.filter(
-            waiting, send_after__lte=now, attempts__lt=MAX_ATTEMPTS, reminder__cancelled_at__isnull=True
-        )
+        Delivery.objects.filter(pk__in=ids, claim=token)
         .select_related("reminder__recipient", "reminder__complaint")
-        .order_by("send_after", "pk")[:limit]
+        .order_by("send_after", "pk")
+    )
+
+
+def delivery_send(delivery: Delivery, *, now: datetime) -> bool:
+    """Send one delivery if this call wins the claim. True if it was sent now."""
+    claimed = _claimed([delivery.pk], _claim([delivery.pk], now))
+    return bool(claimed) and _deliver(claimed[0], now=now)
+
+
+def deliveries_due(*, now: datetime, limit: int = 500) -> list[int]:
+    return list(
+        Delivery.objects.filter(_waiting(now), send_after__lte=now, reminder__cancelled_at__isnull=True)
+        .order_by("send_after", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
 def deliveries_send(*, now: datetime, limit: int = 500) -> int:
-    return sum(delivery_send(d, now=now) for d in deliveries_due(now=now, limit=limit))
+    """Up to `limit` due deliveries: three queries to find and claim them, then one per
+    message sent (its mark)."""
+    ids = deliveries_due(now=now, limit=limit)
+    if not ids:
+        return 0
+    claimed = _claimed(ids, _claim(ids, now))
+    return sum(_deliver(d, now=now) for d in claimed)
 
 
 @dataclass

@@ -304,3 +304,30 @@ def test_admins_get_a_weekly_digest_of_entries_to_check(admin_user):
 
     digests = Reminder.objects.filter(kind=Kind.DIRECTORY_DIGEST, recipient=admin_user)
     assert digests.count() == 2  # this week's and next week's; never two in one week
+
+
+def _emails_due(n: int) -> None:
+    for i in range(n):
+        person = UserFactory(email=f"p{i}@example.com")
+        complaint = ComplaintFactory(filer=person, status=Status.DRAFT)
+        type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
+    services.reminders_plan(now=NOON + timedelta(days=1, hours=1))
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_sending_claims_a_batch_at_once_and_marks_each_message(n):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _emails_due(n)
+    mail.outbox.clear()
+
+    with CaptureQueriesContext(connection) as ctx:
+        sent = services.deliveries_send(now=NOON + timedelta(days=1, hours=2))
+
+    assert sent == n == len(mail.outbox)
+    # Find, claim, load the claimed: three for the batch; then each message's own "sent"
+    # mark, written as soon as it went so that a crash never sends it twice.
+    statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 3 + n
+    assert set(Delivery.objects.filter(channel="email").values_list("state", flat=True)) == {"sent"}
