@@ -1,10 +1,10 @@
-"""Leaner versions of library parts that every page pays for.
+"""Leaner versions of library parts that every page pays for (`make bench`: the tiny page).
 
-The Content-Security-Policy header is built once instead of on every response: django-csp rebuilds the same header string from the settings on each response, which made
-it one of the costliest parts of the middleware stack (`make bench`: the tiny page). No
-page here uses a nonce, and only a few responses change the policy (evidence downloads set
-their own header; django-csp's decorators mark responses with `_csp_*` attributes): those
-still go through django-csp's own path, so its behaviour is unchanged.
+The Content-Security-Policy header is built once instead of on every response, where
+django-csp rebuilt the same string from the settings each time. No page here uses a
+nonce, and the few responses that change the policy (evidence downloads set their own
+header; django-csp's decorators mark responses with `_csp_*` attributes) still go through
+django-csp's own path, so its behaviour is unchanged.
 """
 
 from __future__ import annotations
