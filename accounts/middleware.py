@@ -17,6 +17,13 @@ _SESSION_KEY = "last_activity"
 _TOUCH_EVERY_SECONDS = 60
 
 
+def may_be_logged_in(request: HttpRequest) -> bool:
+    """Without a session cookie nobody is logged in: middleware can skip loading the user,
+    which costs time on every anonymous request."""
+    session = getattr(request, "session", None)
+    return session is None or session.session_key is not None
+
+
 class CaseworkerIdleTimeoutMiddleware:
     """Ends an advocate's or admin's session after a period without requests.
 
@@ -28,8 +35,7 @@ class CaseworkerIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Without a session cookie nobody is logged in, and loading the user costs time.
-        if request.session.session_key is not None and permissions.is_caseworker(request.user):
+        if may_be_logged_in(request) and permissions.is_caseworker(request.user):
             now = timezone.now().timestamp()
             last = request.session.get(_SESSION_KEY)
             if last is not None and now - last > settings.CASEWORKER_IDLE_TIMEOUT.total_seconds():

@@ -27,6 +27,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions
+from .middleware import may_be_logged_in
 
 
 def two_factor_required(user: object) -> bool:
@@ -115,12 +116,6 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_verify.html", {"next": _next_url(request)})
 
 
-def _may_be_logged_in(request: HttpRequest) -> bool:
-    """Without a session cookie nobody is logged in: skip loading the user at all."""
-    session = getattr(request, "session", None)
-    return session is None or session.session_key is not None
-
-
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/accounts/logout/", "/accounts/two-factor/")
 
 
@@ -131,7 +126,7 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not _may_be_logged_in(request):
+        if not may_be_logged_in(request):
             return self.get_response(request)
         user = getattr(request, "user", None)
         if (

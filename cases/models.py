@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Complaint
+from complaints.models import Complaint, HarassmentKind
 from evidence.models import Evidence
 
 
@@ -95,3 +95,12 @@ class CollectorProfile(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def lender_names(self) -> list[str]:
+        return sorted(name for name, _n in self.lenders)
+
+    @property
+    def kind_labels(self) -> list[str]:
+        labels = dict(HarassmentKind.choices)
+        return [str(labels.get(k, k)) for k in self.kinds]

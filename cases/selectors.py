@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +28,6 @@ from accounts.models import Role
 from complaints.models import (
     REFERENCE_ALPHABET,
     Complaint,
-    HarassmentKind,
     Incident,
     Status,
     normalize_collector_id,
@@ -38,6 +36,7 @@ from evidence.models import Evidence
 from lib.phones import normalize_phone
 
 from . import collectors
+from .models import CollectorProfile
 
 SORTS = {
     "recent": ("-status_changed_at", "-pk"),
@@ -229,31 +228,9 @@ def queue_page_rows(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
     )
 
 
-@dataclass
-class CollectorSummary:
-    key: str
-    complaint_count: int
-    lenders: list[str]
-    first_seen: datetime | None
-    last_seen: datetime | None
-    kinds: list[str]
-
-    @property
-    def kind_labels(self) -> list[str]:
-        labels = dict(HarassmentKind.choices)
-        return [str(labels.get(k, k)) for k in self.kinds]
-
-
-def collector_summary(key: str) -> CollectorSummary:
-    profile = collectors.profiles([key]).get(key)
-    return CollectorSummary(
-        key=key,
-        complaint_count=profile.complaint_count if profile else 0,
-        lenders=sorted(name for name, _n in profile.lenders) if profile else [],
-        first_seen=profile.first_seen if profile else None,
-        last_seen=profile.last_seen if profile else None,
-        kinds=profile.kinds if profile else [],
-    )
+def collector_summary(key: str) -> CollectorProfile:
+    """The number's profile; an empty, unsaved one for a number no complaint names."""
+    return collectors.profiles([key]).get(key) or CollectorProfile(key=key)
 
 
 def collector_complaints(key: str) -> QuerySet[Complaint]:

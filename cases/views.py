@@ -47,12 +47,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     params = form.cleaned_or_defaults()
     params["match"] = selectors.search_match(params.get("q") or "")
-    filtered = selectors.queue_filter(request.user, params, now=timezone.now())
+    now = timezone.now()
+    filtered = selectors.queue_filter(request.user, params, now=now)
     # Counts per status ignore the status filter itself, so the tabs show what each would give.
     counts = selectors.cached_status_counts(
         request.user,
         params,
-        selectors.queue_filter(request.user, {**params, "status": None}, now=timezone.now()),
+        selectors.queue_filter(request.user, {**params, "status": None}, now=now),
     )
     # Page through bare ids first; only the rows shown get their counts and kinds computed.
     # Annotating before the LIMIT made the database count incidents of every matching case.
@@ -65,7 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         n for status, n in counts.items() if not params["status"] or status in params["status"]
     )
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = _with_labels(selectors.queue_rows_for(list(page.object_list)), now=timezone.now())
+    page.object_list = _with_labels(selectors.queue_rows_for(list(page.object_list)), now=now)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -76,7 +77,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "counts": counts,
             "query": query.urlencode(),
-            "now": timezone.now(),
             "filtered": bool(request.GET.dict().keys() - {"page", "sort", "per_page"}),
         },
     )

@@ -47,8 +47,6 @@ REVIEW_AFTER = timedelta(hours=48)
 INFO_AFTER = timedelta(days=3)
 DUE_SOON = timedelta(days=2)
 LIMITATION = timedelta(days=3 * 365)
-# At most this many reminders of one kind are planned per sweep; the next sweep goes on.
-_PLAN_BATCH = 500
 CLOSED = (Status.RESOLVED, Status.CLOSED)
 # Reminders of one kind planned per sweep at most; the rest wait for the next sweep.
 PER_SWEEP = 500
@@ -200,7 +198,7 @@ def _plan_draft_stale(now: datetime) -> Iterator[Due]:
         .select_related("filer")
         .order_by("updated", "pk")
     )
-    for c in qs[:_PLAN_BATCH]:
+    for c in qs[:PER_SWEEP]:
         yield Due(c.filer, Kind.DRAFT_STALE, c.pk, c.updated + DRAFT_AFTER, c)
 
 

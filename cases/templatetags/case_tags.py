@@ -15,7 +15,11 @@ register = template.Library()
 def add_class(field: Any, css: str) -> Any:
     """Render a form field with Bootstrap's classes, keeping its other attributes."""
     if isinstance(field, BoundField):
-        if type(field.field.widget) is forms.Select:
+        choices = getattr(field.field, "choices", ())
+        # Flat choices only: option groups are left to Django's own widget.
+        if type(field.field.widget) is forms.Select and not any(
+            isinstance(label, (list, tuple)) for _key, label in choices
+        ):
             return _select(field, css)
         return field.as_widget(attrs={"class": css})
     return field
