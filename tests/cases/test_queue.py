@@ -138,6 +138,35 @@ def test_search_finds_by_reference_number_collector_and_words(client, advocate, 
     assert refs(response) == {complaint.reference}
 
 
+@pytest.mark.parametrize("listed", [100, 2], ids=["listed-ids", "semi-join"])
+def test_a_number_named_in_many_complaints_finds_the_same_cases_either_way(
+    client, advocate, monkeypatch, listed
+):
+    """Past a few hundred matches a number is matched by a semi-join rather than by a list
+    of ids; both give the same page, count and order, and drafts stay out."""
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "_LISTED_MATCHES", listed)
+    now = timezone.now()
+    named = []
+    for i in range(4):
+        complaint = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=i))
+        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")
+        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")  # twice in one case
+        named.append(complaint.reference)
+    draft = ComplaintFactory(status=Status.DRAFT)
+    IncidentFactory(complaint=draft, collector_id_normalized="17123456789")
+    IncidentFactory(
+        complaint=ComplaintFactory(status=Status.SUBMITTED), collector_id_normalized="17100000000"
+    )
+    client.force_login(advocate)
+
+    response = client.get(reverse("cases:queue"), {"q": "171 2345 6789", "per_page": 25})
+
+    assert [c.reference for c in response.context["page"].object_list] == named
+    assert response.context["page"].paginator.count == 4
+
+
 def test_a_number_is_matched_whole_not_inside_texts(client, advocate):
     """Numbers go through indexes: a number typed in a description is not searched for."""
     named = ComplaintFactory(status=Status.SUBMITTED)
