@@ -44,7 +44,8 @@ def test_the_same_values_are_served_from_the_cache():
 @pytest.mark.parametrize("change", ["field", "value", "language"])
 def test_any_change_in_what_it_shows_renders_it_again(change):
     lender = LenderFactory(name="甲")
-    render(SHOWN, lender=lender, flag=True, unlisted="old")
+    with translation.override("zh-hans"):
+        render(SHOWN, lender=lender, flag=True, unlisted="old")
     flag = True
     if change == "field":
         lender.name = "乙"
@@ -164,3 +165,30 @@ def test_a_new_incident_and_its_event_show_at_once(client, borrower):
     assert "半夜三点打电话" not in before
     assert "半夜三点打电话" in after
     assert after.count("17199998888") > before.count("17199998888")
+
+
+def test_the_queue_shows_changed_rows_and_lenders_at_once(client, advocate):
+    lender = LenderFactory(name="旧名字", confirmed=True)
+    complaint = ComplaintFactory(status="submitted", lender=lender)
+    client.force_login(advocate)
+    url = reverse("cases:queue") + "?q=&sort=recent"
+    before = client.get(url).content.decode()
+
+    lender.name = "新名字"
+    lender.save()
+    complaint.assignee = advocate
+    complaint.save()
+    after = client.get(url).content.decode()
+
+    assert before.count("旧名字") == 3  # the row, and the lender and funding filters
+    assert "旧名字" not in after and after.count("新名字") == 3
+    assert str(advocate) in after.split('class="list-group"')[1]
+
+
+def test_each_set_of_filters_gets_its_own_form(client, advocate):
+    client.force_login(advocate)
+    client.get(reverse("cases:queue"), {"q": "甲"})
+
+    html = client.get(reverse("cases:queue"), {"q": "乙"}).content.decode()
+
+    assert 'value="乙"' in html and 'value="甲"' not in html
