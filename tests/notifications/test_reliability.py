@@ -14,7 +14,7 @@ from django.utils import timezone
 from complaints.models import Complaint, Status
 from config.celery import app as celery_app
 from notifications import services
-from notifications.models import Delivery, Kind, Reminder
+from notifications.models import Delivery, Kind, Preference, Reminder
 from tests.factories import ComplaintFactory, IncidentFactory
 
 
@@ -70,6 +70,8 @@ def test_a_real_worker_on_redis_delivers_a_reminder(borrower, require_services):
 
     borrower.email = "alice@example.com"
     borrower.save()
+    # The real clock runs here (a worker thread): quiet hours would hold the email until 08:00.
+    Preference.objects.create(user=borrower, quiet_hours=False)
     draft = ComplaintFactory(filer=borrower, status=Status.DRAFT)
     Complaint.objects.filter(pk=draft.pk).update(updated=timezone.now() - timedelta(days=2))
     celery_app.control.purge()  # leftovers of other tests are not this test's business
@@ -101,6 +103,8 @@ def test_two_sweeps_at_once_send_each_reminder_once(require_services):
         require_services("concurrent sweeps need PostgreSQL (SQLite serialises writers)")
     people = [UserFactory(email=f"p{i}@example.com") for i in range(20)]
     for person in people:
+        # The real clock: quiet hours (21:00-08:00 in Beijing) would hold every email.
+        Preference.objects.create(user=person, quiet_hours=False)
         draft = ComplaintFactory(filer=person, status=Status.DRAFT)
         Complaint.objects.filter(pk=draft.pk).update(updated=timezone.now() - timedelta(days=2))
     now = timezone.now()
