@@ -7,3 +7,12 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Reminder
+        from .services import forget_unread_count
+
+        post_save.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-saved")
+        post_delete.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-deleted")

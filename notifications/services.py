@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, Min, OuterRef, Q
@@ -50,6 +51,8 @@ LIMITATION = timedelta(days=3 * 365)
 CLOSED = (Status.RESOLVED, Status.CLOSED)
 # Reminders of one kind planned per sweep at most; the rest wait for the next sweep.
 PER_SWEEP = 500
+# The bell's count is forgotten whenever a reminder changes; this only bounds a miss.
+UNREAD_SECONDS = 300
 
 
 @dataclass
@@ -426,6 +429,9 @@ def reminders_cancel_obsolete(*, now: datetime) -> int:
     if not ids:
         return 0
     Reminder.objects.filter(pk__in=ids).update(cancelled_at=now)
+    forget_unread_counts(
+        Reminder.objects.filter(pk__in=ids).values_list("recipient_id", flat=True).distinct()
+    )
     Delivery.objects.filter(reminder__in=ids).exclude(state=Delivery.State.SENT).update(
         state=Delivery.State.CANCELLED
     )
@@ -541,7 +547,30 @@ def sweep(*, now: datetime, dry_run: bool = False) -> SweepResult:
     return SweepResult(planned=planned, cancelled=cancelled, sent=sent)
 
 
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(user: Any) -> int:
-    return Reminder.objects.filter(
-        recipient=user, read_at__isnull=True, cancelled_at__isnull=True, due_at__isnull=False
-    ).count()
+    """The bell's number, shown on every page: cached per person until one of their
+    reminders changes (a query on every page otherwise)."""
+    count = cache.get(_unread_key(user.pk))
+    if count is None:
+        count = Reminder.objects.filter(
+            recipient=user, read_at__isnull=True, cancelled_at__isnull=True, due_at__isnull=False
+        ).count()
+        cache.set(_unread_key(user.pk), count, UNREAD_SECONDS)
+    return count
+
+
+def forget_unread_counts(user_ids: Any) -> None:
+    keys = [_unread_key(pk) for pk in set(user_ids)]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    # Again once the change is committed: a page counting meanwhile still saw the old rows.
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_unread_count(sender: Any, instance: Reminder, **kwargs: Any) -> None:
+    forget_unread_counts([instance.recipient_id])

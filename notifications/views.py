@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import services
 from .forms import PreferenceForm
 from .models import Preference, Reminder
 
@@ -41,6 +42,7 @@ def mark_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     Reminder.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    services.forget_unread_counts([request.user.pk])
     messages.success(request, _("All notifications marked as read."))
     return redirect("notifications:inbox")
 

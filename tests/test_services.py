@@ -33,3 +33,20 @@ def test_redis_is_the_broker_and_cache_when_configured(require_services, client)
 
     cache.set("services-check", "yes", 5)
     assert cache.get("services-check") == "yes"
+
+
+def test_the_redis_cache_shares_one_client_and_sessions_read_from_it(require_services, client, borrower):
+    if not settings.REDIS_URL:
+        require_services("REDIS_URL is not set")
+    from django.core.cache import cache
+
+    backend = cache._cache  # the client wrapper of lib.cache.RedisCache
+    assert backend.get_client() is backend.get_client(write=True)
+    cache.set_many({"a": 1, "b": 2}, 5)
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    client.force_login(borrower)
+    assert client.get("/complaints/mine/").status_code == 200
+    client.logout()
+    assert client.get("/complaints/mine/").status_code == 302  # an ended session is ended everywhere

@@ -210,6 +210,31 @@ def test_the_bell_shows_the_unread_count_and_marks_read(client, alice):
     assert 'id="bell-count"' not in client.get(reverse("complaints:mine")).content.decode()
 
 
+def test_the_bell_count_is_cached_yet_follows_every_change(client, alice, django_assert_num_queries):
+    """Counted once, then served from the cache until one of the person's reminders is
+    created, cancelled by a sweep, or read (one at a time or all at once)."""
+    draft = ComplaintFactory(filer=alice, status=Status.DRAFT)
+    type(draft).objects.filter(pk=draft.pk).update(updated=NOON)
+    services.sweep(now=NOON + timedelta(days=2))
+    assert services.unread_count(alice) == 1
+    with django_assert_num_queries(0):
+        assert services.unread_count(alice) == 1
+
+    # The sweep cancels the draft reminder once the draft is submitted (a bulk UPDATE).
+    IncidentFactory(complaint=draft)
+    complaint_services.complaint_submit(complaint=draft, actor=alice, now=NOON + timedelta(days=2, hours=1))
+    services.reminders_cancel_obsolete(now=NOON + timedelta(days=2, hours=2))
+    assert services.unread_count(alice) == 0
+    services.sweep(now=NOON + timedelta(days=2, hours=2))
+    assert kinds_for(alice) == [Kind.SUBMITTED]
+    assert services.unread_count(alice) == 1
+
+    client.force_login(alice)
+    client.post(reverse("notifications:mark_all_read"))
+    assert services.unread_count(alice) == 0
+    assert 'id="bell-count"' not in client.get(reverse("complaints:mine")).content.decode()
+
+
 def test_nobody_reads_someone_elses_notifications(client, alice, other_borrower):
     complaint = ComplaintFactory(filer=alice, status=Status.DRAFT)
     type(complaint).objects.filter(pk=complaint.pk).update(updated=NOON)
