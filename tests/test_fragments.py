@@ -80,7 +80,16 @@ def test_csrf_tokens_are_not_cached_and_each_viewer_gets_their_own():
     assert 'value="' + "A" * 64 in first and "B" not in first
     assert 'value="' + "B" * 64 in second and "A" * 64 not in second
     stored = cache.get(fragments.fragment_key("form", [lender], csrf=True))
-    assert fragments.CSRF_PLACEHOLDER in stored and "A" * 64 not in stored
+    assert fragments.csrf_placeholder() in stored and "A" * 64 not in stored
+
+
+def test_text_that_looks_like_the_placeholder_never_gets_a_token():
+    lender = LenderFactory(name="甲")
+    lender.name = "\x00csrf\x00 \x00csrf-0000\x00"  # as if stored without going through a form
+
+    html = render(WITH_FORM, lender=lender, csrf_token="A" * 64)
+
+    assert html.count("A" * 64) == 1
 
 
 def test_without_a_token_the_form_has_none():

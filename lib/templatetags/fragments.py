@@ -30,14 +30,21 @@ from django.core.cache import cache as django_cache
 from django.db.models import Model, QuerySet
 from django.template.utils import get_app_template_dirs
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
-# Form input never contains NUL (Django's fields reject it), so user text cannot fake it.
-CSRF_PLACEHOLDER = "\x00csrf\x00"
 TIMEOUT = int(timedelta(days=1).total_seconds())
+
+
+@cache
+def csrf_placeholder() -> str:
+    """Where a CSRF token goes in cached HTML. Text someone typed must never be taken for it
+    (each viewer's own token would be put there): NUL, which form fields refuse, and a
+    value derived from SECRET_KEY, which nobody outside knows."""
+    return "\x00csrf-" + salted_hmac("fragments.csrf", "placeholder").hexdigest()[:24] + "\x00"
 
 
 @cache
@@ -115,13 +122,13 @@ class FragmentNode(template.Node):
         html = django_cache.get(key)
         if html is None:
             if csrf:
-                with context.push(csrf_token=CSRF_PLACEHOLDER):
+                with context.push(csrf_token=csrf_placeholder()):
                     html = self.nodelist.render(context)
             else:
                 html = self.nodelist.render(context)
             django_cache.set(key, str(html), TIMEOUT)
         if csrf:
-            html = html.replace(CSRF_PLACEHOLDER, str(csrf_value))
+            html = html.replace(csrf_placeholder(), str(csrf_value))
         return mark_safe(html)  # noqa: S308 - rendered (and escaped) by the template engine
 
 
