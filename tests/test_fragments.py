@@ -99,6 +99,14 @@ def test_without_a_token_the_form_has_none():
     assert "csrfmiddlewaretoken" not in render(WITH_FORM, lender=lender)
 
 
+def test_a_developer_with_debug_on_always_sees_a_fresh_render(settings):
+    settings.DEBUG = True
+    lender = LenderFactory(name="甲")
+    render(SHOWN, lender=lender, flag=True, unlisted="one")
+
+    assert render(SHOWN, lender=lender, flag=True, unlisted="two").endswith("two")
+
+
 def test_a_changed_template_is_a_new_release(tmp_path):
     page = tmp_path / "page.html"
     page.write_text("one")

@@ -92,7 +92,7 @@ class _Shown:
             return ("seen", self.seen[id(obj)])
         self.seen[id(obj)] = len(self.seen)
         # Field values are plain data (JSON fields are dicts and lists), whose repr is stable.
-        fields = tuple(v for name, v in obj.__dict__.items() if name[0] != "_")
+        fields = tuple(item for item in obj.__dict__.items() if item[0][0] != "_")
         related = tuple((name, self(v)) for name, v in obj._state.fields_cache.items())
         prefetched = tuple(
             (name, self(list(qs))) for name, qs in getattr(obj, "_prefetched_objects_cache", {}).items()
@@ -115,6 +115,9 @@ class FragmentNode(template.Node):
         self.nodelist = nodelist
 
     def render(self, context: template.Context) -> SafeString:
+        if settings.DEBUG:
+            # A developer's edited template shows at once; the release is read once a process.
+            return self.nodelist.render(context)
         csrf_value = context.get("csrf_token")
         csrf = bool(csrf_value) and csrf_value != "NOTPROVIDED"  # what {% csrf_token %} checks
         values = [v.resolve(context) for v in self.values]
