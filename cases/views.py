@@ -69,6 +69,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     page.object_list = _with_labels(selectors.queue_rows_for(list(page.object_list)), now=now)
     query = request.GET.copy()
     query.pop("page", None)
+    filter_query = query.copy()
+    filter_query.pop("q", None)
     return render(
         request,
         "cases/queue.html",
@@ -77,6 +79,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "counts": counts,
             "query": query.urlencode(),
+            "filter_query": filter_query.urlencode(),
             "filtered": bool(request.GET.dict().keys() - {"page", "sort", "per_page"}),
         },
     )

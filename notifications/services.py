@@ -420,18 +420,17 @@ def _obsolete() -> Q:
 
 
 def reminders_cancel_obsolete(*, now: datetime) -> int:
-    ids = list(
+    found = list(
         Reminder.objects.filter(cancelled_at__isnull=True)
         .filter(_obsolete())
         .order_by()
-        .values_list("pk", flat=True)[:5000]
+        .values_list("pk", "recipient_id")[:5000]
     )
-    if not ids:
+    if not found:
         return 0
+    ids = [pk for pk, _recipient in found]
     Reminder.objects.filter(pk__in=ids).update(cancelled_at=now)
-    forget_unread_counts(
-        Reminder.objects.filter(pk__in=ids).values_list("recipient_id", flat=True).distinct()
-    )
+    forget_unread_counts(recipient for _pk, recipient in found)
     Delivery.objects.filter(reminder__in=ids).exclude(state=Delivery.State.SENT).update(
         state=Delivery.State.CANCELLED
     )
