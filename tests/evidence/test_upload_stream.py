@@ -49,6 +49,15 @@ def test_a_marker_is_found_wherever_the_blocks_split_it(marker):
     assert scan(data, list(range(1, len(data)))) == marker
 
 
+def test_compressed_audio_is_not_taken_for_web_code_by_chance():
+    """Random-looking bytes, like 30 minutes of MP3: short runs such as "<%@" or "<svg " turn
+    up in them (the old markers refused every long recording); the markers kept do not."""
+    data = random.Random(2026).randbytes(32 * 1024 * 1024)
+    assert b"<%@" in data  # what the old, three-byte marker found
+
+    assert scan(data, list(range(BLOCK, len(data), BLOCK))) is None
+
+
 def test_a_marker_that_is_not_there_is_not_found():
     data = b"<scrip_" + b"<svq" + b"<?ph" + bytes(10) + b"<bod"
 
