@@ -19,14 +19,15 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import permissions
+from . import permissions, services
 from .middleware import may_be_logged_in
 
 
@@ -78,27 +79,47 @@ def _next_url(request: HttpRequest) -> str:
 
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    if has_confirmed_device(request.user) and request.user.is_verified():
-        messages.info(request, _("Two-step login is already on for your account."))
-        return redirect("after_login")
+    """Turn two-step login on, or replace the phone it uses.
+
+    Someone who already has a device and has not passed the second step in this session
+    only ever gets the verify step: showing them a fresh secret would let the password
+    alone enrol a new phone (and so skip the code).
+    """
+    replacing = has_confirmed_device(request.user)
+    if replacing and not request.user.is_verified():
+        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': _next_url(request)})}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
     if request.method == "POST":
-        if device.verify_token((request.POST.get("token") or "").strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        try:
+            services.two_factor_device_confirm(
+                user=request.user,
+                device=device,
+                token=(request.POST.get("token") or "").strip(),
+                current_token=(request.POST.get("current_token") or "").strip(),
+                session_verified=request.user.is_verified(),
+                now=timezone.now(),
+            )
+        except services.TwoFactorError as error:
+            messages.error(request, str(error))
+        else:
             django_otp.login(request, device)
-            messages.success(request, _("Two-step login is on. Keep your phone's authenticator app."))
+            if replacing:
+                messages.success(request, _("Your authenticator was replaced. The old one no longer works."))
+            else:
+                messages.success(request, _("Two-step login is on. Keep your phone's authenticator app."))
             return redirect(_next_url(request))
-        messages.error(
-            request, _("That code is not right. Check the time on your phone and try the newest code.")
-        )
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,
         "accounts/two_factor_setup.html",
-        {"qr": mark_safe(_qr_svg(device.config_url)), "secret": secret, "next": _next_url(request)},  # noqa: S308 - SVG made by qrcode from our own URL
+        {
+            "qr": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - SVG made by qrcode from our own URL
+            "secret": secret,
+            "next": _next_url(request),
+            "replacing": replacing,
+        },
     )
 
 

@@ -7,3 +7,10 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = _("Audit trail")
+
+    def ready(self) -> None:
+        from accounts.events import on_security_event
+
+        from .services import audit_security_event
+
+        on_security_event(audit_security_event)

@@ -16,6 +16,7 @@ class Action(models.TextChoices):
     EXPORT_DATA = "export_data", _("Exported their data")
     DIRECTORY_EDIT = "directory_edit", _("Edited the regulator directory")
     VIEW_LETTER = "view_letter", _("Opened a letter")
+    TWO_FACTOR_CHANGE = "two_factor_change", _("Changed two-step login")
 
 
 class AuditEvent(models.Model):

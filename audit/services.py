@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts import events
 from complaints.models import Complaint
 
-from .models import AuditEvent
+from .models import Action, AuditEvent
 
 
 def audit_record(
@@ -20,3 +21,8 @@ def audit_record(
     return AuditEvent.objects.create(
         actor=actor, actor_label=label[:160], action=action, complaint=complaint, detail=detail[:300]
     )
+
+
+def audit_security_event(event: events.SecurityEvent) -> None:
+    """Listener for account security changes (registered in `AuditConfig.ready`)."""
+    audit_record(actor=event.user, action=Action.TWO_FACTOR_CHANGE, detail=event.kind)

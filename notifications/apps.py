@@ -11,8 +11,11 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from accounts.events import on_security_event
+
         from .models import Reminder
-        from .services import forget_unread_count
+        from .services import forget_unread_count, tell_security_event
 
         post_save.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-saved")
         post_delete.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-deleted")
+        on_security_event(tell_security_event)

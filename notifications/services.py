@@ -26,10 +26,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, Min, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from accounts import events
 from accounts.models import Role
 from complaints.models import Complaint, Incident, Status
 
@@ -164,6 +165,19 @@ def _text(due: Due) -> tuple[str, str, str]:
                 "They were not verified for a year. Check their contacts and deadlines with the official sources."
             ),
             reverse("admin:regulators_regulator_changelist") + "?needs_checking=yes",
+        )
+    if due.kind == Kind.ACCOUNT_SECURITY:
+        if p["event"] == events.TWO_FACTOR_REPLACED:
+            title = _("Your two-step login was moved to a new phone")
+        else:
+            title = _("Two-step login was turned on for your account")
+        return (
+            title,
+            _(
+                "This happened on %(when)s. If it was not you, change your password at once and tell an administrator."
+            )
+            % {"when": p["when"]},
+            reverse("my_data"),
         )
     raise ValueError(f"unknown reminder kind {due.kind}")
 
@@ -573,3 +587,17 @@ def forget_unread_counts(user_ids: Any) -> None:
 
 def forget_unread_count(sender: Any, instance: Reminder, **kwargs: Any) -> None:
     forget_unread_counts([instance.recipient_id])
+
+
+def tell_security_event(event: events.SecurityEvent) -> None:
+    """Tell a person at once when their account's two-step login changes (registered in
+    `NotificationsConfig.ready`): if it was not them, they must know today."""
+    local = timezone.localtime(event.at)
+    due = Due(
+        recipient=event.user,
+        kind=Kind.ACCOUNT_SECURITY,
+        object_id=0,
+        due_at=event.at,
+        params={"event": event.kind, "when": f"{local:%Y-%m-%d %H:%M}"},
+    )
+    reminder_create(due, now=event.at)

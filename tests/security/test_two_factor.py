@@ -123,3 +123,103 @@ def test_a_borrowers_pages_do_not_ask_for_devices_each_time(client, borrower):
         assert client.get(reverse("complaints:mine")).status_code == 200
 
     assert not [q for q in ctx.captured_queries if "otp_" in q["sql"]]
+
+
+def test_the_password_alone_cannot_enrol_a_second_device(client, advocate):
+    """The bypass found by testing as an attacker: with a device already confirmed, the
+    setup page handed out a fresh secret, and its code verified the session."""
+    TOTPDevice.objects.create(user=advocate, name="phone", confirmed=True)
+    login(client, advocate)
+
+    page = client.get(reverse("two_factor_setup"))
+
+    assert page.status_code == 302
+    assert page["Location"].startswith(reverse("two_factor_verify"))
+    assert not TOTPDevice.objects.filter(user=advocate, confirmed=False).exists()
+    attacker = TOTPDevice.objects.create(user=advocate, name="attacker", confirmed=False)
+    posted = client.post(reverse("two_factor_setup"), {"token": code(attacker)})
+    assert posted["Location"].startswith(reverse("two_factor_verify"))
+    attacker.refresh_from_db()
+    assert not attacker.confirmed
+    assert client.get(reverse("cases:queue"))["Location"].startswith(reverse("two_factor_verify"))
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("two_factor_verify"))
+
+
+def test_replacing_the_device_needs_the_current_code(client, advocate):
+    old = TOTPDevice.objects.create(user=advocate, name="phone", confirmed=True)
+    login(client, advocate)
+    client.post(reverse("two_factor_verify"), {"token": code(old)})
+    assert client.get(reverse("cases:queue")).status_code == 200
+
+    page = client.get(reverse("two_factor_setup"))
+    assert page.status_code == 200
+    assert 'name="current_token"' in page.content.decode()
+    new = TOTPDevice.objects.get(user=advocate, confirmed=False)
+    refused = client.post(reverse("two_factor_setup"), {"token": code(new), "current_token": "000000"})
+
+    assert refused.status_code == 200
+    new.refresh_from_db()
+    assert not new.confirmed
+    assert TOTPDevice.objects.filter(user=advocate, confirmed=True).get() == old
+
+
+def test_replacing_the_device_retires_the_old_one_and_is_logged_and_told(client, advocate):
+    from audit.models import Action, AuditEvent
+    from notifications.models import Kind, Reminder
+
+    advocate.email = "adv@example.org"
+    advocate.save()
+    old = TOTPDevice.objects.create(user=advocate, name="phone", confirmed=True)
+    login(client, advocate)
+    client.post(reverse("two_factor_verify"), {"token": code(old)})
+    client.get(reverse("two_factor_setup"))
+    new = TOTPDevice.objects.get(user=advocate, confirmed=False)
+
+    # Codes are single-use per time step: move on so the old device's next code is fresh.
+    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+        old.refresh_from_db()
+        response = client.post(reverse("two_factor_setup"), {"token": code(new), "current_token": code(old)})
+
+    assert response.status_code == 302
+    assert list(TOTPDevice.objects.filter(user=advocate)) == [new]
+    new.refresh_from_db()
+    assert new.confirmed
+    event = AuditEvent.objects.get(actor=advocate, action=Action.TWO_FACTOR_CHANGE)
+    assert event.detail == "two_factor_replaced"
+    notice = Reminder.objects.get(recipient=advocate, kind=Kind.ACCOUNT_SECURITY)
+    assert {d.channel for d in notice.deliveries.all()} == {"app", "email"}
+    assert client.get(reverse("cases:queue")).status_code == 200
+
+
+def test_the_first_device_is_logged_and_told_too(client, advocate):
+    from audit.models import Action, AuditEvent
+    from notifications.models import Kind, Reminder
+
+    login(client, advocate)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=advocate, confirmed=False)
+    client.post(reverse("two_factor_setup"), {"token": code(device)})
+
+    assert (
+        AuditEvent.objects.get(actor=advocate, action=Action.TWO_FACTOR_CHANGE).detail == "two_factor_added"
+    )
+    assert Reminder.objects.filter(recipient=advocate, kind=Kind.ACCOUNT_SECURITY).count() == 1
+
+
+def test_the_service_refuses_a_replacement_from_an_unverified_session(advocate):
+    from accounts.services import TwoFactorError, two_factor_device_confirm
+
+    old = TOTPDevice.objects.create(user=advocate, name="phone", confirmed=True)
+    new = TOTPDevice.objects.create(user=advocate, name="new", confirmed=False)
+
+    with pytest.raises(TwoFactorError):
+        two_factor_device_confirm(
+            user=advocate,
+            device=new,
+            token=code(new),
+            current_token=code(old),
+            session_verified=False,
+            now=timezone.now(),
+        )
+    new.refresh_from_db()
+    assert not new.confirmed
