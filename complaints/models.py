@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lib.phones import mask_phone, normalize_phone
+from lib.phones import fold_digits, mask_phone, normalize_phone
 
 # Crockford's base32 without I, L, O, U: nothing to confuse when read aloud on the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -329,9 +329,10 @@ class ContactedParty(models.TextChoices):
 
 
 def normalize_collector_id(raw: str) -> str:
-    """One key per collector however the number was typed; accounts compare case-blind."""
+    """One key per collector however the number was typed; accounts compare case-blind,
+    with full-width letters and digits folded and runs of spaces made one."""
     phone = normalize_phone(raw)
-    return phone or (raw or "").strip().lower()
+    return phone or " ".join(fold_digits(raw).casefold().split())[:80]
 
 
 class Incident(models.Model):

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\-().\u3000（）]")
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MAINLAND_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def fold_digits(raw: str) -> str:
+    """Text as a Chinese input method or another script may type it, in plain characters:
+    NFKC turns full-width digits, signs and spaces (１３８, ＋, the ideographic space) into
+    ASCII, and every other decimal digit (Arabic-Indic ٠١٢, Devanagari...) becomes 0-9."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def normalize_phone(raw: str) -> str:
@@ -14,14 +25,14 @@ def normalize_phone(raw: str) -> str:
     Collectors' numbers may be landlines or short service numbers, so this does not
     judge validity; `is_mainland_mobile` does that for sign-up.
     """
-    value = _SEPARATORS.sub("", raw or "").strip()
+    value = _SEPARATORS.sub("", fold_digits(raw)).strip()
     if value.startswith("+86"):
         value = value[3:]
     elif value.startswith("0086"):
         value = value[4:]
     elif value.startswith("86") and len(value) == 13:
         value = value[2:]
-    return value if value.isdigit() else ""
+    return value if value.isascii() and value.isdigit() else ""
 
 
 def is_mainland_mobile(number: str) -> bool:
