@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
-from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from lib.dates import PastDateField, PastDateTimeField
 from lib.phones import normalize_phone
 
 from .models import Complaint, Incident, Outcome
@@ -42,6 +42,11 @@ class ComplaintForm(forms.ModelForm):
         ),
         required=False,
     )
+    loan_date = PastDateField(
+        label=capfirst(Complaint._meta.get_field("loan_date").verbose_name),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     desired_outcomes = forms.MultipleChoiceField(
         label=_("What do you want?"),
         choices=Outcome.choices,
@@ -62,7 +67,6 @@ class ComplaintForm(forms.ModelForm):
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 5}),
-            "loan_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "is_overdue": forms.NullBooleanSelect,
         }
         help_texts = {
@@ -110,15 +114,9 @@ class ComplaintForm(forms.ModelForm):
             raise forms.ValidationError(_("The amount cannot be negative."))
         return amount
 
-    def clean_loan_date(self) -> Any:
-        value = self.cleaned_data.get("loan_date")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
-
 
 class IncidentForm(forms.ModelForm):
-    occurred_at = forms.DateTimeField(
+    occurred_at = PastDateTimeField(
         label=_("When it happened"),
         input_formats=DATETIME_LOCAL_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -169,13 +167,6 @@ class IncidentForm(forms.ModelForm):
             "third_party_number",
             "description",
         )
-
-    def clean_occurred_at(self) -> Any:
-        value = self.cleaned_data.get("occurred_at")
-        # A few minutes of slack for a phone clock that runs ahead.
-        if value and value > timezone.now() + timedelta(minutes=10):
-            raise forms.ValidationError(_("The time cannot be in the future."))
-        return value
 
     def clean_third_party_number(self) -> str:
         raw = self.cleaned_data.get("third_party_number", "")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import permissions
+from lib.dates import past_day_problem, past_moment_problem
 
 from . import workflow
 from .models import (
@@ -88,7 +89,12 @@ def lender_resolve(*, name: str, named_by: Any) -> Lender:
     return lender
 
 
-def _apply_incident(incident: Incident, data: Mapping[str, Any]) -> None:
+def _apply_incident(incident: Incident, data: Mapping[str, Any], *, now: datetime) -> None:
+    occurred_at = data.get("occurred_at")
+    if occurred_at is not None:
+        problem = past_moment_problem(occurred_at, now=now)
+        if problem:
+            raise ComplaintError(problem)
     for field in INCIDENT_FIELDS:
         if field in data:
             setattr(incident, field, data[field] if data[field] is not None else "")
@@ -143,6 +149,10 @@ def complaint_save_draft(
         if not permissions.can_edit_details(filer, complaint):
             raise ComplaintError(_("Only a draft can be edited, and only by the person who filed it."))
         is_new = False
+    if data.get("loan_date"):
+        problem = past_day_problem(data["loan_date"], today=timezone.localdate(now))
+        if problem:
+            raise ComplaintError(problem)
     complaint.lender = lender
     complaint.funding_institution = funding
     for field in COMPLAINT_FIELDS:
@@ -156,7 +166,7 @@ def complaint_save_draft(
     new_incidents = []
     for incident_data in incidents:
         incident = Incident(complaint=complaint, created_by=filer, created=now)
-        _apply_incident(incident, incident_data)
+        _apply_incident(incident, incident_data, now=now)
         new_incidents.append(incident)
     # One INSERT for all of them. Incidents have no save() logic or per-row signal to skip:
     # the complaint's own save above tells the queue's cached counts that something changed.
@@ -173,7 +183,7 @@ def incident_add(
     if not permissions.can_add_incident(actor, complaint):
         raise ComplaintError(_("You cannot add incidents to this complaint."))
     incident = Incident(complaint=complaint, created_by=actor, created=now)
-    _apply_incident(incident, data)
+    _apply_incident(incident, data, now=now)
     incident.save()
     if not complaint.is_draft:
         _recount_collectors([incident.collector_id_normalized])

@@ -28,6 +28,7 @@ from complaints import workflow
 from complaints.models import Complaint, Lender, LicenceType, Status, TimelineEvent
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence
+from lib.dates import EARLIEST_DAY, too_early_message
 
 from .models import (
     AWAITING_STATUSES,
@@ -169,6 +170,9 @@ def _check_target(complaint: Complaint, lender: Lender | None, regulator: Regula
 
 
 def _check_not_future(moment: datetime, now: datetime) -> None:
+    """From 2000 up to now: year 1 passed here once and was stored as when it was sent."""
+    if moment.year < EARLIEST_DAY.year:
+        raise ComplaintError(too_early_message())
     if moment > now + FUTURE_SLACK:
         raise ComplaintError(_("That date is in the future."))
 
@@ -389,6 +393,8 @@ def escalation_record_answer(
     _check_not_future(answered_at, now)
     if _china_day(answered_at) < _china_day(escalation.sent_at):
         raise ComplaintError(_("The answer cannot have come before the complaint was sent."))
+    if escalation.acknowledged_at and _china_day(answered_at) < _china_day(escalation.acknowledged_at):
+        raise ComplaintError(_("The answer cannot have come before they received the complaint."))
     if document is not None and (document.complaint_id != complaint.pk or document.is_withdrawn):
         raise ComplaintError(_("That document is not part of this complaint."))
     escalation.answer = answer[:5000]

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel, HarassmentKind, LicenceType, Province
+from lib.dates import PastDateField
 
 from .models import ConductRule, EscalationChannel, Regulator
 
@@ -230,7 +231,7 @@ class EscalationForm(forms.Form):
 
     target = forms.ChoiceField(label=_("Sent to"))
     channel = forms.ChoiceField(label=_("How"), choices=EscalationChannel.choices)
-    sent_on = forms.DateField(
+    sent_on = PastDateField(
         label=_("Date sent"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -249,12 +250,12 @@ class EscalationForm(forms.Form):
 
 
 class MarkSentForm(forms.Form):
-    sent_on = forms.DateField(label=_("Date sent"), widget=forms.DateInput(attrs={"type": "date"}))
+    sent_on = PastDateField(label=_("Date sent"), widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(label=_("Their reference number"), required=False, max_length=80)
 
 
 class AcknowledgeForm(forms.Form):
-    received_on = forms.DateField(
+    received_on = PastDateField(
         label=_("Date they received it"),
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("The deadline runs from this day if it is later than the day you sent it."),
@@ -266,9 +267,7 @@ SATISFIED_CHOICES = [("", _("Not sure yet")), ("yes", _("Yes")), ("no", _("No"))
 
 
 class AnswerForm(forms.Form):
-    answered_on = forms.DateField(
-        label=_("Date of the answer"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    answered_on = PastDateField(label=_("Date of the answer"), widget=forms.DateInput(attrs={"type": "date"}))
     answer = forms.CharField(
         label=_("What they answered"),
         required=False,

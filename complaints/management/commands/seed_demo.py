@@ -209,7 +209,8 @@ class Command(BaseCommand):
             start = now - timedelta(days=10 * days_ago)
             incidents = [
                 {
-                    "occurred_at": start + timedelta(hours=5 * i),
+                    # Before the draft is written at `start`: nobody records what has not happened.
+                    "occurred_at": start - timedelta(hours=5 * (len(story["incidents"]) - i)),
                     "channel": channel,
                     "kind": kind,
                     "collector_id": collector,
