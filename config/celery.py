@@ -7,21 +7,13 @@ import os
 from celery import Celery
 from celery.signals import worker_init
 
+from lib.apps import ensure_broker_folders
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-def ensure_broker_folders() -> None:
-    """The filesystem transport does not create its folders, and fails without them."""
-    from django.conf import settings
-
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-        if key in options:
-            os.makedirs(options[key], exist_ok=True)
 
 
 @worker_init.connect

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from celery import current_app
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from config.celery import app as celery_app
 
 
 def check_database() -> str:
@@ -21,8 +20,10 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
+    # The project's app (config/__init__.py makes it the current one): lib imports nothing
+    # of the project.
     try:
-        with celery_app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
             # Redis accepts a TCP connection lazily; a round trip proves it answers.
             conn.default_channel  # noqa: B018
