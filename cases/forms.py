@@ -12,10 +12,16 @@ from .selectors import SORTS
 PAGE_SIZES = (25, 50, 100)
 
 
+class QueueSearchForm(forms.Form):
+    """The search box, apart from the filters: the filters' HTML is cached under what they
+    hold, and a search text (often a borrower's number) must not become a cache entry."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+
 class QueueFilterForm(forms.Form):
     """The queue's filters; GET parameters, so any view of the queue can be bookmarked."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.MultipleChoiceField(
         label=_("Status"),
         required=False,

@@ -25,7 +25,15 @@ from evidence.views import get_evidence_for_user
 from regulators.conduct import BEIJING
 
 from . import selectors, services, stats
-from .forms import AssignForm, EvidenceReviewForm, InfoAnswerForm, InfoRequestForm, NoteForm, QueueFilterForm
+from .forms import (
+    AssignForm,
+    EvidenceReviewForm,
+    InfoAnswerForm,
+    InfoRequestForm,
+    NoteForm,
+    QueueFilterForm,
+    QueueSearchForm,
+)
 from .models import InfoRequest
 
 
@@ -45,7 +53,9 @@ def caseworker_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 @caseworker_required
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
+    search = QueueSearchForm(request.GET or None)
     params = form.cleaned_or_defaults()
+    params["q"] = search.cleaned_data["q"] if search.is_valid() else ""
     params["match"] = selectors.search_match(params.get("q") or "")
     now = timezone.now()
     filtered = selectors.queue_filter(request.user, params, now=now)
@@ -69,17 +79,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     page.object_list = _with_labels(selectors.queue_rows_for(list(page.object_list)), now=now)
     query = request.GET.copy()
     query.pop("page", None)
-    filter_query = query.copy()
-    filter_query.pop("q", None)
     return render(
         request,
         "cases/queue.html",
         {
             "form": form,
+            "search": search,
             "page": page,
             "counts": counts,
             "query": query.urlencode(),
-            "filter_query": filter_query.urlencode(),
             "filtered": bool(request.GET.dict().keys() - {"page", "sort", "per_page"}),
         },
     )

@@ -26,7 +26,7 @@ from regulators.routing import route_for_complaint
 
 from . import services, workflow
 from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
-from .models import Complaint, Lender, Status, TimelineEvent
+from .models import Complaint, Lender, Status
 
 MY_COMPLAINTS_PER_PAGE = 20
 
@@ -222,7 +222,6 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         **escalation_panel(user, complaint, route=route),
         "info_requests": list(complaint.info_requests.all()),
         **case_panel_context(request, complaint, incidents=incidents),
-        "Kind": TimelineEvent.Kind,
     }
 
 

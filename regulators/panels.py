@@ -6,7 +6,6 @@ context, so that app does not need to know about escalations, forms or letters.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -77,8 +76,6 @@ def escalation_panel(
         "escalation_panel": {
             "rows": rows,
             "form": form,
-            # What the unbound form's HTML depends on, to cache it (templates/regulators/_escalations.html).
-            "form_key": hashlib.sha256(repr((targets, form and next_key)).encode()).hexdigest()[:24],
             "letters": targets,
             "now": now,
         }

@@ -28,6 +28,7 @@ from django import template
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db.models import Model, QuerySet
+from django.forms import BaseForm
 from django.template.utils import get_app_template_dirs
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -75,6 +76,8 @@ class _Shown:
     def __call__(self, value: Any) -> Any:
         if isinstance(value, Model):
             return self.instance(value)
+        if isinstance(value, BaseForm):
+            return self.form(value)
         if isinstance(value, Promise):
             return str(value)
         if isinstance(value, dict):
@@ -86,6 +89,30 @@ class _Shown:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return tuple(self(getattr(value, f.name)) for f in dataclasses.fields(value))
         return value
+
+    def form(self, form: BaseForm) -> Any:
+        """What a form renders: per field its value, choices, label, help, attributes and
+        errors; a bound form with errors is another fragment than the empty one. The layout
+        of a crispy helper is taken as fixed per form class."""
+        bound = form.is_bound
+        fields = []
+        for name, field in form.fields.items():
+            fields.append(
+                (
+                    name,
+                    type(field).__name__,
+                    self(form[name].value()),
+                    str(field.label),
+                    str(field.help_text),
+                    field.required,
+                    field.disabled,
+                    tuple(sorted((k, str(v)) for k, v in field.widget.attrs.items())),
+                    self(list(field.choices)) if hasattr(field, "choices") else None,
+                    tuple(str(e) for e in form.errors.get(name, ())) if bound else (),
+                )
+            )
+        errors = tuple(str(e) for e in form.non_field_errors()) if bound else ()
+        return ("form", type(form).__qualname__, form.prefix, form.auto_id, bound, tuple(fields), errors)
 
     def instance(self, obj: Model) -> Any:
         if id(obj) in self.seen:
