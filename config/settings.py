@@ -234,8 +234,10 @@ globals().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 # Links in emails and SMS point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
-# A dotted path to a notifications.sms.BaseSmsBackend; the default only logs.
-SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.LoggingSmsBackend")
+# A dotted path to a lib.sms.BaseSmsBackend; the default only logs.
+SMS_BACKEND = env.str("SMS_BACKEND", default="lib.sms.LoggingSmsBackend")
+# Where lib.sms.FileSmsBackend (the load test's) writes.
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(DATA_DIR / "sms.jsonl"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport under DATA_DIR,
