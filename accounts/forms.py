@@ -28,7 +28,12 @@ class LoginForm(AuthenticationForm):
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
 
 
-class SignUpForm(forms.ModelForm):
+class SignUpForm(forms.Form):
+    """Step 1 of sign-up. A plain Form, not a ModelForm: a ModelForm checks the model's
+    unique constraints, and "already exists" would tell anyone (a collector, say) whether
+    a borrower's number or email has an account. The number is proven by an SMS code
+    first (accounts/signup.py); the email is looked at only then."""
+
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=20,
@@ -41,6 +46,7 @@ class SignUpForm(forms.ModelForm):
         help_text=_("Lets you reset your password and receive reminders by email."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    display_name = User._meta.get_field("display_name").formfield()
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -58,30 +64,19 @@ class SignUpForm(forms.ModelForm):
         error_messages={"required": _("Please read the notice above and tick the box to continue.")},
     )
 
-    class Meta:
-        model = User
-        fields = ["phone", "email", "display_name"]
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("Create my account"), css_class="w-100"))
+        self.helper.add_input(Submit("submit", _("Continue: send me a code by SMS"), css_class="w-100"))
 
     def clean_phone(self) -> str:
         phone = normalize_phone(self.cleaned_data["phone"])
         if not is_mainland_mobile(phone):
             raise forms.ValidationError(_("Enter a mainland China mobile number: 11 digits starting with 1."))
-        if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-            raise forms.ValidationError(
-                _("This number already has an account. Log in, or reset your password.")
-            )
         return phone
 
     def clean_email(self) -> str:
-        email = (self.cleaned_data.get("email") or "").strip()
-        if email and User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("This email already belongs to an account."))
-        return email
+        return (self.cleaned_data.get("email") or "").strip()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -100,3 +95,25 @@ class SignUpForm(forms.ModelForm):
             except forms.ValidationError as e:
                 self.add_error("password1", e)
         return cleaned
+
+
+class SignUpCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", _("Create my account"), css_class="w-100"))
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (len(code) == 6 and code.isdigit()):
+            raise forms.ValidationError(_("Enter the 6 digits from the SMS."))
+        return code

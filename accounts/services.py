@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lib.sms import sms_backend
 
 from . import events
 from .models import Consent, Role, User
@@ -20,9 +29,19 @@ class TwoFactorError(Exception):
 
 @transaction.atomic
 def user_sign_up(
-    *, phone: str, password: str, email: str = "", display_name: str = "", language: str = "zh-hans"
+    *,
+    phone: str,
+    password: str = "",
+    password_hash: str = "",
+    email: str = "",
+    display_name: str = "",
+    language: str = "zh-hans",
 ) -> User:
-    """A new borrower. The phone number doubles as the username, so either logs in."""
+    """A new borrower. The phone number doubles as the username, so either logs in.
+
+    The caller has proven the number (an SMS code, accounts/signup.py). `password_hash`
+    is a password hashed earlier, so that the plain one never waits in a session.
+    """
     user = User(
         username=phone,
         phone=phone,
@@ -31,7 +50,10 @@ def user_sign_up(
         role=Role.BORROWER,
         language=language,
     )
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     consent_record(user=user, purpose=Consent.Purpose.PROCESSING)
@@ -97,3 +119,47 @@ def two_factor_device_confirm(
         )
     )
     return device
+
+
+@dataclass(frozen=True)
+class SignUpChallenge:
+    nonce: str
+    digest: str
+    text: str  # what the SMS said: shown on the page in development only (lib.sms)
+
+
+def signup_code_digest(*, nonce: str, phone: str, code: str) -> str:
+    # Keyed with SECRET_KEY: a leaked session alone does not give the six digits away.
+    return salted_hmac("accounts.signup-code", f"{nonce}:{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def signup_code_send(*, phone: str) -> SignUpChallenge:
+    """Text a sign-up code to a number without an account; to a number with one, tell its
+    owner that someone tried to sign up with it, and how to log in instead.
+
+    Both branches make a code, look the number up once and send one SMS, so that neither
+    the page nor its timing tells the person asking which it was; the code of the second
+    branch is sent to nobody, so it can never be entered. Raises what the SMS backend raises.
+    """
+    code = f"{secrets.randbelow(10**6):06d}"
+    nonce = secrets.token_hex(8)
+    owner_language = (
+        User.objects.filter(Q(phone=phone) | Q(username=phone)).values_list("language", flat=True).first()
+    )
+    site = settings.SITE_URL.rstrip("/")
+    if owner_language is None:
+        text = _(
+            "Your sign-up code is %(code)s. It is valid for 10 minutes. Do not give it to anyone: "
+            "nobody from this service will ask you for it."
+        ) % {"code": code}
+    else:
+        with translation.override(owner_language):
+            text = _(
+                "Someone tried to create an account on %(site)s with this number, which already has "
+                "one. To use it, log in at %(url)s (forgot the password? reset it by email, or ask "
+                "an advocate for help). If it was not you, ignore this message."
+            ) % {"site": urlsplit(site).netloc or site, "url": site + reverse("login")}
+    sms_backend().send(phone, text)
+    return SignUpChallenge(
+        nonce=nonce, digest=signup_code_digest(nonce=nonce, phone=phone, code=code), text=text
+    )

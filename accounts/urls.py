@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import two_factor, views
+from . import signup, two_factor, views
 from .forms import LoginForm
 
 urlpatterns = [
-    path("signup/", views.signup, name="signup"),
+    path("signup/", signup.signup, name="signup"),
+    path("signup/verify/", signup.signup_verify, name="signup_verify"),
     path("welcome/", views.after_login, name="after_login"),
     path("my-data/", views.my_data, name="my_data"),
     path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),
@@ -18,5 +19,6 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,31 +18,23 @@ from audit.services import audit_record
 from lib import ratelimit
 from lib.responses import too_many_requests
 
-from . import permissions, services
+from . import permissions
 from . import privacy as privacy_services
-from .forms import SignUpForm
 from .notice import NOTICE_VERSION
 
 
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("complaints:mine")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and not ratelimit.allow(request, "signup"):
-        return too_many_requests(request)
-    if request.method == "POST" and form.is_valid():
-        language = "en" if (get_language() or "").startswith("en") else "zh-hans"
-        user = services.user_sign_up(
-            phone=form.cleaned_data["phone"],
-            password=form.cleaned_data["password1"],
-            email=form.cleaned_data.get("email", ""),
-            display_name=form.cleaned_data.get("display_name", ""),
-            language=language,
-        )
-        login(request, user, backend="accounts.backends.PhoneEmailOrUsernameBackend")
-        messages.success(request, _("Welcome. Your account is ready; you can file a complaint now."))
-        return redirect("complaints:create")
-    return render(request, "registration/signup.html", {"form": form})
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, limited per account and per address: each request may send an email.
+
+    The account is the address as typed (normalised), whether or not an account has it,
+    so the limit answers the same for registered and unknown addresses.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        typed = form.cleaned_data["email"].strip().lower()
+        if not ratelimit.allow(self.request, "password_reset", account=f"email:{typed}"):
+            return too_many_requests(self.request)
+        return super().form_valid(form)
 
 
 def after_login(request: HttpRequest) -> HttpResponse:

@@ -226,7 +226,16 @@ if REDIS_URL:
     # ended in one process would live on in another's copy.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Files under DATA_DIR rather than each process's memory: the web server, the Celery
+    # worker and a second web worker must see one cache, or a count or a page part one of
+    # them clears lives on in the others. (Rate limits do not count here: lib/ratelimit.py.)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # Email: console by default; EMAIL_URL (smtp://user:pass@host:587/?tls=True) for real mail.
 EMAIL_URL = env.str("EMAIL_URL", default="consolemail://")
@@ -234,8 +243,10 @@ globals().update(env.email_url_config(EMAIL_URL))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 # Links in emails and SMS point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
-# A dotted path to a notifications.sms.BaseSmsBackend; the default only logs.
-SMS_BACKEND = env.str("SMS_BACKEND", default="notifications.sms.LoggingSmsBackend")
+# A dotted path to a lib.sms.BaseSmsBackend; the default only logs.
+SMS_BACKEND = env.str("SMS_BACKEND", default="lib.sms.LoggingSmsBackend")
+# Where lib.sms.FileSmsBackend (the load test's) writes.
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(DATA_DIR / "sms.jsonl"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport under DATA_DIR,
@@ -345,11 +356,15 @@ AXES_USERNAME_CALLABLE = "accounts.backends.lockout_key"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Rate limits: (per account, per address, window in seconds).
+# Rate limits: (per account, per address, window in seconds). Sign-up counts each SMS
+# code sent, per number and per address.
 RATE_LIMITS = {
     "signup": (5, env.int("RATE_LIMIT_SIGNUPS_PER_ADDRESS", default=10), 3600),
     "complaint_create": (20, env.int("RATE_LIMIT_COMPLAINTS_PER_ADDRESS", default=60), 3600),
     "upload": (300, env.int("RATE_LIMIT_UPLOADS_PER_ADDRESS", default=600), 3600),  # counted in files
+    # Each may send a message: an SMS per sign-up code (the account is the number), an
+    # email per reset (the account is the address typed).
+    "password_reset": (5, env.int("RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS", default=10), 3600),
 }
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Two-step login (TOTP): required for advocates and admins.

@@ -16,6 +16,9 @@ import zlib
 from locust import HttpUser, between, task
 
 CLAIMS = os.environ.get("LOADTEST_CLAIMS", "var/loadtest/claims.jsonl")
+# The server runs lib.sms.FileSmsBackend here: each SMS is a JSON line in this file.
+SMS = os.environ.get("SMS_FILE_PATH", "var/loadtest/sms.jsonl")
+SMS_CODE = re.compile(r"\b(\d{6})\b")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REFERENCE = re.compile(r"/complaints/([0-9A-Z]{5}-[0-9A-Z]{5})/")
 
@@ -24,6 +27,18 @@ def claim(record: dict) -> None:
     # One line per success; lines from several processes never interleave (O_APPEND).
     with open(CLAIMS, "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
+
+
+def sms_code(number: str) -> str:
+    """The sign-up code the server texted to `number` (the latest one)."""
+    with open(SMS, encoding="utf-8") as f:
+        lines = f.readlines()
+    for line in reversed(lines):
+        message = json.loads(line)
+        if message["number"] == number:
+            match = SMS_CODE.search(message["text"])
+            return match.group(1) if match else ""
+    return ""
 
 
 def png(seed: int) -> bytes:
@@ -77,6 +92,15 @@ class Borrower(HttpUser):
             allow_redirects=False,
             name="/accounts/signup/ [POST]",
         )
+        if response.status_code == 302:
+            # The number is proven with the code from the SMS, as a person would.
+            response = self.client.post(
+                "/accounts/signup/verify/",
+                {"csrfmiddlewaretoken": token, "code": sms_code(phone)},
+                headers={"Referer": self.host + "/accounts/signup/verify/"},
+                allow_redirects=False,
+                name="/accounts/signup/verify/ [POST]",
+            )
         self.ok = response.status_code == 302
         self.references: list[str] = []
 

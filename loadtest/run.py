@@ -58,6 +58,7 @@ def main() -> int:
             old.unlink()
     claims = OUT / "claims.jsonl"
     claims.touch()
+    (OUT / "sms.jsonl").touch()
     database = os.environ.get("LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loadtest")
     env = {
         **os.environ,
@@ -79,6 +80,9 @@ def main() -> int:
         "AXES_FAILURE_LIMIT": "1000",
         "LOG_LEVEL": "WARNING",
         "LOADTEST_CLAIMS": str(claims),
+        # Sign-up codes reach the simulated people (other processes) through a file.
+        "SMS_BACKEND": "lib.sms.FileSmsBackend",
+        "SMS_FILE_PATH": str(OUT / "sms.jsonl"),
     }
     fresh_database(database)
     python = str(BIN / "python")

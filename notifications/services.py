@@ -27,12 +27,12 @@ from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, Min, O
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts import events
 from accounts.models import Role
 from complaints.models import Complaint, Incident, Status
+from lib.sms import sms_backend
 
 from .models import Channel, Delivery, Kind, Preference, Reminder
 
@@ -452,10 +452,6 @@ def reminders_cancel_obsolete(*, now: datetime) -> int:
 
 
 # Sending ------------------------------------------------------------------------------
-
-
-def sms_backend() -> Any:
-    return import_string(settings.SMS_BACKEND)()
 
 
 def _send_email(reminder: Reminder) -> None:

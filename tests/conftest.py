@@ -37,6 +37,15 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def sms_outbox() -> list[tuple[str, str]]:
+    """What the test SMS backend (lib.sms.MemorySmsBackend) sent: (number, text) pairs."""
+    from lib.sms import MemorySmsBackend
+
+    MemorySmsBackend.outbox.clear()
+    return MemorySmsBackend.outbox
+
+
+@pytest.fixture
 def require_services() -> Callable[[str], None]:
     return missing_service
 

@@ -21,7 +21,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-SMS_BACKEND = "notifications.sms.MemorySmsBackend"
+SMS_BACKEND = "lib.sms.MemorySmsBackend"
 # Two-step login is tested on its own (tests/security/test_two_factor.py); elsewhere an
 # advocate's test session would need a code on every request.
 TWO_FACTOR_REQUIRED_FOR_CASEWORKERS = False

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from complaints.models import Complaint, Status
+from lib.sms import MemorySmsBackend
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +24,14 @@ def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: 
     page.fill("#id_password2", "my long secret phrase")
     page.check("#id_accept_notice")
     page.locator("main form [type=submit]").click()
+
+    # The number is proven first: the code comes by SMS (the test backend keeps it).
+    expect(page).to_have_url(re.compile(r"/accounts/signup/verify/$"))
+    expect(page.locator("main")).to_contain_text("139****1234")
+    number, text = MemorySmsBackend.outbox[-1]
+    assert number == "13900001234"
+    page.fill("#id_code", re.search(r"\b(\d{6})\b", text).group(1))
+    page.locator("main form [type=submit]").first.click()
 
     expect(page).to_have_url(re.compile(r"/complaints/new/$"))
     page.fill("#id_lender_name", "闪电借")

@@ -13,9 +13,9 @@ from django.urls import reverse
 from cases import services as case_services
 from complaints import services as complaint_services
 from complaints.models import Status
+from lib.sms import MemorySmsBackend
 from notifications import services
 from notifications.models import Delivery, Kind, Preference, Reminder
-from notifications.sms import MemorySmsBackend
 from tests.factories import ComplaintFactory, IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

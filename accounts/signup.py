@@ -1,0 +1,177 @@
+"""Sign-up in two steps, so that nobody learns from it whether a number has an account.
+
+Step 1 takes the form and always answers the same way, "we sent an SMS to 138****8000":
+a number without an account gets a six-digit code, a number with one gets a message
+telling its owner that someone tried (services.signup_code_send). Step 2 takes the code;
+the right one proves the number belongs to the person typing, and only then is the
+account made. What was typed waits in the session (the password already hashed), with
+the code's keyed digest, its expiry and the wrong tries so far.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from lib import ratelimit
+from lib.phones import mask_phone
+from lib.responses import too_many_requests
+from lib.sms import sms_shown_on_page
+
+from . import services
+from .forms import SignUpCodeForm, SignUpForm
+from .models import User
+
+logger = logging.getLogger(__name__)
+
+PENDING = "signup_pending"
+CODE_SECONDS = 10 * 60
+CODE_ATTEMPTS = 5
+
+
+def _send_code(request: HttpRequest, pending: dict[str, Any]) -> bool:
+    """Send a (new) code for the pending sign-up, counted per number and per address.
+    False when the limits are reached (the caller answers 429)."""
+    if not ratelimit.allow(request, "signup", account=pending["phone"]):
+        return False
+    challenge = services.signup_code_send(phone=pending["phone"])
+    pending.update(
+        nonce=challenge.nonce,
+        digest=challenge.digest,
+        expires=timezone.now().timestamp() + CODE_SECONDS,
+        attempts=0,
+    )
+    pending.pop("dev_sms", None)
+    if sms_shown_on_page():
+        pending["dev_sms"] = challenge.text
+    request.session[PENDING] = pending
+    return True
+
+
+def _sms_failed(request: HttpRequest) -> None:
+    logger.exception("sign-up SMS could not be sent")
+    messages.error(request, _("We could not send the SMS just now. Please try again in a minute."))
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("complaints:mine")
+    pending = request.session.get(PENDING)
+    # Back from step 2 ("change the number"): what was typed is still there, passwords aside.
+    initial = {k: pending.get(k, "") for k in ("phone", "email", "display_name")} if pending else None
+    form = SignUpForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pending = {
+            "phone": data["phone"],
+            "email": data.get("email", ""),
+            "display_name": data.get("display_name", ""),
+            "password_hash": make_password(data["password1"]),
+            "language": "en" if (get_language() or "").startswith("en") else "zh-hans",
+        }
+        try:
+            sent = _send_code(request, pending)
+        except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
+            _sms_failed(request)
+        else:
+            if not sent:
+                return too_many_requests(request)
+            return redirect("signup_verify")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+def signup_verify(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("complaints:mine")
+    pending = request.session.get(PENDING)
+    if not pending or "digest" not in pending:
+        return redirect("signup")
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            sent = _send_code(request, pending)
+        except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
+            _sms_failed(request)
+        else:
+            if not sent:
+                return too_many_requests(request)
+            messages.success(request, _("We sent a new SMS. Codes sent before no longer work."))
+        return redirect("signup_verify")
+    form = SignUpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = _check_code(request, pending, form)
+        if user is not None:
+            request.session.pop(PENDING, None)
+            login(request, user, backend="accounts.backends.PhoneEmailOrUsernameBackend")
+            messages.success(request, _("Welcome. Your account is ready; you can file a complaint now."))
+            return redirect("complaints:create")
+    context = {
+        "form": form,
+        "masked_phone": mask_phone(pending["phone"]),
+        # Checked again here: a session from a DEBUG run must not carry it into production.
+        "dev_sms": pending.get("dev_sms") if sms_shown_on_page() else None,
+    }
+    return render(request, "registration/signup_verify.html", context)
+
+
+def _check_code(request: HttpRequest, pending: dict[str, Any], form: SignUpCodeForm) -> User | None:
+    """The account, if the code is right and still valid; otherwise None, with the reason on the form."""
+    if pending["attempts"] >= CODE_ATTEMPTS:
+        form.add_error("code", _("Too many wrong codes. Ask for a new SMS below."))
+        return None
+    if timezone.now().timestamp() > pending["expires"]:
+        form.add_error("code", _("This code has expired. Ask for a new SMS below."))
+        return None
+    digest = services.signup_code_digest(
+        nonce=pending["nonce"], phone=pending["phone"], code=form.cleaned_data["code"]
+    )
+    user = None
+    if constant_time_compare(digest, pending["digest"]):
+        user = _create_account(request, pending)
+    if user is None:
+        pending["attempts"] += 1
+        request.session[PENDING] = pending
+        left = CODE_ATTEMPTS - pending["attempts"]
+        if left:
+            form.add_error("code", _("That code is not right. Tries left: %(left)d.") % {"left": left})
+        else:
+            form.add_error("code", _("Too many wrong codes. Ask for a new SMS below."))
+    return user
+
+
+def _create_account(request: HttpRequest, pending: dict[str, Any]) -> User | None:
+    email = pending["email"]
+    if email and User.objects.filter(email__iexact=email).exists():
+        # Said only now, to someone who has just proven a number without an account, and
+        # who gets that account whatever the answer: a costly way to test emails.
+        messages.warning(
+            request,
+            _(
+                "The email you gave was not added: another account uses it. "
+                "If that account is yours, you can log in with it."
+            ),
+        )
+        email = ""
+    try:
+        return services.user_sign_up(
+            phone=pending["phone"],
+            password_hash=pending["password_hash"],
+            email=email,
+            display_name=pending["display_name"],
+            language=pending["language"],
+        )
+    except (ValidationError, IntegrityError):
+        # The number got an account in the meantime (another tab, another person's
+        # attempt): the same answer as a wrong code.
+        return None
