@@ -177,7 +177,7 @@ def account_delete(*, user: Any, now: datetime | None = None) -> dict[str, int]:
     """
     from cases.models import InfoRequest
     from evidence.models import Evidence
-    from regulators.models import Escalation, LetterDraft
+    from regulators.models import Escalation, LetterDraft, LetterPdf
 
     now = now or timezone.now()
     complaints = Complaint.objects.filter(filer=user)
@@ -189,6 +189,10 @@ def account_delete(*, user: Any, now: datetime | None = None) -> dict[str, int]:
     Escalation.objects.filter(complaint__in=complaints).update(answer="", reference="", answer_document=None)
     evidence.delete()
     LetterDraft.objects.filter(complaint__in=complaints).delete()
+    # Rendered letters hold the name, the number and the whole story.
+    pdfs = LetterPdf.objects.filter(complaint__in=complaints)
+    files.extend(p.file for p in pdfs if p.file)
+    pdfs.delete()
     InfoRequest.objects.filter(complaint__in=complaints).update(response="", message="")
     Incident.objects.filter(complaint__in=complaints).update(description="", third_party_number="")
     TimelineEvent.objects.filter(complaint__in=complaints).update(note="")

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -89,6 +90,47 @@ def lender_resolve(*, name: str, named_by: Any) -> Lender:
     return lender
 
 
+def incident_description_limit() -> int:
+    return Incident._meta.get_field("description").max_length or 5000
+
+
+def incidents_check(*, complaint: Complaint | None, new: list[Mapping[str, Any]]) -> None:
+    """Refuse incidents a complaint cannot take: too many in all, or one too long.
+
+    Every incident becomes a paragraph of every letter (and of its PDF), so an unbounded
+    list is unbounded work for whoever renders one. Forms check lengths too; this is the
+    rule for every caller. The caller holds the complaint's row lock, so two requests
+    cannot both take the last place.
+    """
+    limit = incident_description_limit()
+    for data in new:
+        length = len(data.get("description") or "")
+        if length > limit:
+            raise ComplaintError(
+                _(
+                    "An incident's description can be at most %(limit)d characters; this one has "
+                    "%(length)d. Keep the collector's exact words and shorten the rest."
+                )
+                % {"limit": limit, "length": length}
+            )
+    most = settings.COMPLAINT_MAX_INCIDENTS
+    have = complaint.incidents.count() if complaint is not None and complaint.pk else 0
+    if have + len(new) > most:
+        raise ComplaintError(
+            _(
+                "A complaint can hold at most %(most)d incidents (this one has %(have)d, and you "
+                "added %(added)d). Describe repeated calls or messages together in one incident, "
+                "for example “about 40 calls from 3 numbers, 1–10 May”."
+            )
+            % {"most": most, "have": have, "added": len(new)}
+        )
+
+
+def incident_room(complaint: Complaint) -> int:
+    """How many more incidents the complaint can take."""
+    return max(0, settings.COMPLAINT_MAX_INCIDENTS - complaint.incidents.count())
+
+
 def _apply_incident(incident: Incident, data: Mapping[str, Any], *, now: datetime) -> None:
     occurred_at = data.get("occurred_at")
     if occurred_at is not None:
@@ -139,6 +181,9 @@ def complaint_save_draft(
 ) -> Complaint:
     """Create a draft, or update one the filer owns; new incidents are appended."""
     now = now or timezone.now()
+    incidents = list(incidents)
+    # Lengths first, before anything is written; the count once the draft is locked.
+    incidents_check(complaint=None, new=incidents)
     lender = lender_resolve(name=lender_name, named_by=filer)
     funding = lender_resolve(name=funding_name, named_by=filer) if funding_name.strip() else None
     if complaint is None:
@@ -148,6 +193,7 @@ def complaint_save_draft(
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
         if not permissions.can_edit_details(filer, complaint):
             raise ComplaintError(_("Only a draft can be edited, and only by the person who filed it."))
+        incidents_check(complaint=complaint, new=incidents)
         is_new = False
     if data.get("loan_date"):
         problem = past_day_problem(data["loan_date"], today=timezone.localdate(now))
@@ -182,6 +228,7 @@ def incident_add(
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not permissions.can_add_incident(actor, complaint):
         raise ComplaintError(_("You cannot add incidents to this complaint."))
+    incidents_check(complaint=complaint, new=[data])
     incident = Incident(complaint=complaint, created_by=actor, created=now)
     _apply_incident(incident, data, now=now)
     incident.save()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -251,6 +252,17 @@ def add_incident(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect(f"{complaint.get_absolute_url()}#incidents")
         else:
             messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
+    elif services.incident_room(complaint) == 0:
+        # Said before anything is typed, not after.
+        messages.warning(
+            request,
+            _(
+                "This complaint already holds %(most)d incidents, the most one complaint can. If "
+                "the harassment goes on, file a new complaint about it, or upload screenshots and "
+                "recordings to this one."
+            )
+            % {"most": settings.COMPLAINT_MAX_INCIDENTS},
+        )
     return render(
         request,
         "complaints/incident_form.html",

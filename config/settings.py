@@ -180,6 +180,9 @@ EVIDENCE_MAX_BYTES = {
 }
 EVIDENCE_MAX_BYTES_PER_COMPLAINT = env.int("EVIDENCE_MAX_COMPLAINT_MB", default=2048) * MB
 EVIDENCE_MAX_FILES_PER_COMPLAINT = env.int("EVIDENCE_MAX_FILES_PER_COMPLAINT", default=300)
+# Incidents per complaint: each is a paragraph of every letter. Repeated calls fit in one
+# incident ("about 40 calls from 3 numbers, 1-10 May"); 50 separate events is a lot.
+COMPLAINT_MAX_INCIDENTS = env.int("COMPLAINT_MAX_INCIDENTS", default=50)
 # Larger than any photo a phone takes (about 50 Mpx), far below a decompression bomb.
 EVIDENCE_MAX_IMAGE_PIXELS = 60_000_000
 DATA_UPLOAD_MAX_NUMBER_FILES = 50

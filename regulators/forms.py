@@ -298,7 +298,8 @@ class CloseEscalationForm(forms.Form):
 class LetterForm(forms.Form):
     text = forms.CharField(
         label=_("Letter"),
-        max_length=20000,
+        # No max_length: its maxlength attribute would make the browser cut a long paste
+        # silently. letters.letter_draft_save refuses an overlong letter, with its length.
         widget=forms.Textarea(attrs={"rows": 30, "lang": "zh-CN", "spellcheck": "false"}),
         strip=False,
     )

@@ -43,9 +43,11 @@ from lib.phones import mask_phone
 from .conduct import Breach, breaches_for_complaint
 from .escalations import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS
 from .legal_basis import citations_for
-from .models import EscalationChannel, EscalationStatus, LetterDraft, Regulator, RegulatorKind
+from .models import EscalationChannel, EscalationStatus, LetterDraft, LetterPdf, Regulator, RegulatorKind
 
 TARGET_KEY = re.compile(r"^(lender|regulator)-(\d{1,12})$")
+# The longest letter that may be saved or made into a PDF: about fifteen printed pages,
+# which WeasyPrint renders in a few seconds.
 MAX_LETTER_CHARS = 20000
 
 # The letter's own wording, independent of the interface's translations.
@@ -336,7 +338,10 @@ def letter_draft_save(
     if not text:
         raise ComplaintError(_("The letter is empty. To start again from the complaint, reset it."))
     if len(text) > MAX_LETTER_CHARS:
-        raise ComplaintError(_("The letter is too long."))
+        raise ComplaintError(
+            _("The letter can be at most %(most)d characters; this one has %(length)d. Please shorten it.")
+            % {"most": MAX_LETTER_CHARS, "length": len(text)}
+        )
     phone = _filer_phone(complaint)
     if phone and not permissions.can_see_filer_phone(actor, complaint):
         # A caseworker edited the masked text; the filer gets their full number back.
@@ -348,6 +353,8 @@ def letter_draft_save(
     draft.updated_by = actor
     draft.updated = now
     draft.save()
+    # PDFs of the old wording go: it may hold what the borrower just took out.
+    letter_pdfs_delete(LetterPdf.objects.filter(complaint=complaint, target_key=target.key))
     return draft
 
 
@@ -356,6 +363,17 @@ def letter_draft_reset(*, complaint: Complaint, target: LetterTarget, actor: Any
     if not permissions.can_edit_letter(actor, complaint):
         raise ComplaintError(_("You cannot edit letters for this complaint."))
     LetterDraft.objects.filter(target.draft_filter(), complaint=complaint).delete()
+    letter_pdfs_delete(LetterPdf.objects.filter(complaint=complaint, target_key=target.key))
+
+
+def letter_pdfs_delete(pdfs: QuerySet[LetterPdf]) -> int:
+    """Delete rendered PDFs: the rows now, their files once the transaction commits."""
+    names = [name for name in pdfs.values_list("file", flat=True) if name]
+    count, _deleted = pdfs.delete()
+    if names:
+        storage = LetterPdf._meta.get_field("file").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
+    return count
 
 
 # --- PDF ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -484,6 +485,57 @@ class LetterDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} → {self.lender_id or self.regulator_id}"
+
+
+def letter_pdf_upload_to(instance: LetterPdf, filename: str) -> str:
+    # Generated, like evidence keys: nothing typed by a user ends up in a path.
+    return f"letters/{instance.created:%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+class LetterPdf(models.Model):
+    """One letter rendered as a PDF, kept per exact text so that it is rendered once.
+
+    A long letter takes WeasyPrint seconds, so a worker renders it (regulators.tasks) and
+    the view serves the stored file. The digest covers the text, the title and the PDF
+    template, so an edit, a new incident or a new stylesheet is a new row. Nothing here
+    is the record of the case: rows and files may go at any time and are made again on
+    request (regulators.pdfs prunes them; an edit or the account's deletion removes them).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("being prepared")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="letter_pdfs"
+    )
+    # The letter URL's target ("lender-12", "regulator-34"): the PDF belongs to that letter.
+    target_key = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # What the worker renders: the viewer's exact text (a caseworker's has the number
+    # masked). Emptied once the file exists, which holds the same words.
+    text = models.TextField(blank=True)
+    file = models.FileField(upload_to=letter_pdf_upload_to, max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    # When a render was last asked of the queue; a stale one is asked again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One row per version; also the index of the view's look-up and of pruning
+            # (complaint, target_key).
+            models.UniqueConstraint(
+                fields=["complaint", "target_key", "digest"], name="letterpdf_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.target_key} {self.digest[:12]} {self.state}"
 
 
 class CheckKind(models.TextChoices):

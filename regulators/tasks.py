@@ -1,13 +1,31 @@
-"""Periodic jobs of the regulators app: thin, they only call services."""
+"""Jobs of the regulators app: thin, they only call services."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.utils import timezone
 
+from . import pdfs
 from .escalations import escalations_mark_overdue
+
+# A letter within MAX_LETTER_CHARS renders in a few seconds; a minute means something is
+# wrong, and the row is marked failed rather than tried again.
+RENDER_SOFT_TIME_LIMIT = 60
+RENDER_TIME_LIMIT = 90
 
 
 @shared_task
 def mark_overdue_escalations() -> int:
     return escalations_mark_overdue(now=timezone.now())
+
+
+@shared_task(
+    autoretry_for=(pdfs.LetterPdfRetry,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=pdfs.MAX_ATTEMPTS - 1,
+    soft_time_limit=RENDER_SOFT_TIME_LIMIT,
+    time_limit=RENDER_TIME_LIMIT,
+)
+def render_letter_pdf(letter_pdf_id: int) -> None:
+    pdfs.letter_pdf_render(letter_pdf_id=letter_pdf_id, now=timezone.now())

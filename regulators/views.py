@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from complaints.views import get_complaint_for_user
 from evidence import services as evidence_services
 from evidence.validation import EvidenceRejected, safe_display_name
 
-from . import escalations, letters
+from . import escalations, letters, pdfs
 from .forms import (
     AcknowledgeForm,
     AnswerForm,
@@ -35,7 +35,7 @@ from .forms import (
 )
 from .legal_step import legal_step_context
 from .letters import LetterTarget, resolve_target
-from .models import Escalation
+from .models import Escalation, LetterPdf
 from .panels import route_targets
 from .selectors import directory_entries
 
@@ -290,14 +290,40 @@ def letter_text(request: HttpRequest, reference: str, target: str) -> HttpRespon
 @login_required
 @require_GET
 def letter_pdf(request: HttpRequest, reference: str, target: str) -> HttpResponse:
+    """The letter as a PDF, rendered by a worker (regulators.pdfs): the file when it is
+    ready, else a page that says what is happening and refreshes itself."""
     complaint, letter_target = _letter_request(request, reference, target)
-    shown = letters.letter_for(
-        complaint=complaint, target=letter_target, viewer=request.user, now=timezone.now()
-    )
-    pdf = letters.letter_pdf(text=shown.text, title=f"投诉信 {complaint.reference}")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        False, _letter_filename(complaint, letter_target, "pdf")
+    now = timezone.now()
+    shown = letters.letter_for(complaint=complaint, target=letter_target, viewer=request.user, now=now)
+    problem = ""
+    pdf = None
+    try:
+        pdf = pdfs.letter_pdf_request(complaint=complaint, target=letter_target, text=shown.text, now=now)
+    except ComplaintError as e:
+        problem = str(e)
+    if pdf is not None and pdf.state == LetterPdf.State.READY:
+        stored = pdfs.letter_pdf_open(pdf)
+        if stored is not None:
+            served = FileResponse(stored, content_type="application/pdf")
+            served["Content-Disposition"] = content_disposition_header(
+                False, _letter_filename(complaint, letter_target, "pdf")
+            )
+            for header, value in _PRIVATE.items():
+                served[header] = value
+            return served
+        # The file went missing from storage; asking again queues a new render.
+        pdf = pdfs.letter_pdf_request(complaint=complaint, target=letter_target, text=shown.text, now=now)
+    response = render(
+        request,
+        "regulators/letter_pdf_status.html",
+        {
+            "complaint": complaint,
+            "target": letter_target,
+            "problem": problem,
+            "failed": pdf is not None and pdf.state == LetterPdf.State.FAILED,
+            "pending": pdf is not None and pdf.state == LetterPdf.State.PENDING,
+            "can_edit": permissions.can_edit_letter(request.user, complaint),
+        },
     )
     for header, value in _PRIVATE.items():
         response[header] = value

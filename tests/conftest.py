@@ -46,6 +46,18 @@ def sms_outbox() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
+def tasks_run_here():
+    """Run Celery tasks in this process, also in the run against Redis (where they would
+    otherwise wait in the broker for a worker the test does not start)."""
+    from config.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def require_services() -> Callable[[str], None]:
     return missing_service
 

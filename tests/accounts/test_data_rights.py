@@ -91,6 +91,25 @@ def test_deleting_the_account_leaves_no_personal_field_and_no_file(client, borro
     assert client.get(reverse("complaints:mine")).status_code == 302
 
 
+def test_deleting_the_account_erases_the_rendered_letters(client, borrower, alices_case, tasks_run_here):
+    from django.test import TestCase
+
+    from regulators.models import LetterPdf
+
+    letter = reverse("regulators:letter_pdf", args=[alices_case.reference, f"lender-{alices_case.lender_id}"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.get(letter)  # the render runs on commit, in this process
+    pdf = LetterPdf.objects.get(complaint=alices_case)
+    storage = pdf.file.storage
+    assert storage.exists(pdf.file.name)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("my_data_delete"), {"password": PASSWORD})
+
+    assert not LetterPdf.objects.exists()
+    assert not storage.exists(pdf.file.name)
+
+
 def test_a_wrong_password_deletes_nothing(client, borrower, alices_case):
     client.post(reverse("my_data_delete"), {"password": "not it"})
 

@@ -152,17 +152,39 @@ def test_the_plain_text_is_text(client, letter_case, borrower):
     assert "说要来家里找我" in response.content.decode()
 
 
-def test_the_pdf_view_serves_a_chinese_pdf(client, letter_case, borrower):
+def get_pdf(client, complaint, capture):
+    """The PDF as a borrower gets it: a "being prepared" page whose render the worker
+    (run eagerly here, on commit) does, then the file on the page's refresh."""
+    url = letter_url("regulators:letter_pdf", complaint)
+    with capture(execute=True):
+        first = client.get(url)
+    assert "正在生成 PDF" in first.content.decode()
+    return client.get(url)
+
+
+def test_the_pdf_view_serves_a_chinese_pdf(
+    client, letter_case, borrower, django_capture_on_commit_callbacks, tasks_run_here
+):
     client.force_login(borrower)
 
-    response = client.get(letter_url("regulators:letter_pdf", letter_case))
+    response = get_pdf(client, letter_case, django_capture_on_commit_callbacks)
 
     assert response["Content-Type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert (
+        f"complaint-{letter_case.reference}-lender-{letter_case.lender_id}.pdf"
+        in response["Content-Disposition"]
+    )
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "违规催收行为的投诉" in text
 
 
-def test_the_borrower_edits_and_the_pdf_follows(client, letter_case, borrower):
+def test_the_borrower_edits_and_the_pdf_follows(
+    client, letter_case, borrower, django_capture_on_commit_callbacks, tasks_run_here
+):
     client.force_login(borrower)
 
     response = client.post(
@@ -171,7 +193,7 @@ def test_the_borrower_edits_and_the_pdf_follows(client, letter_case, borrower):
 
     assert response.status_code == 302
     assert LetterDraft.objects.get().text.strip() == "尊敬的客服：我要投诉。"
-    pdf = client.get(letter_url("regulators:letter_pdf", letter_case)).content
+    pdf = b"".join(get_pdf(client, letter_case, django_capture_on_commit_callbacks).streaming_content)
     assert "我要投诉" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "我要投诉" in client.get(letter_url("regulators:letter_text", letter_case)).content.decode()
 
