@@ -291,15 +291,6 @@ def _process_image(evidence: Evidence) -> None:
             evidence.thumbnail.save(made["thumbnail"], File(f), save=False)
 
 
-def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(  # noqa: S603 - fixed program, paths are ours
-        [ffmpeg_path() or "ffmpeg", "-nostdin", "-v", "error", "-y", *args],
-        capture_output=True,
-        timeout=_TOOL_SECONDS,
-        check=False,
-    )
-
-
 def _probe_duration(path: str) -> float | None:
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
