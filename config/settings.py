@@ -185,6 +185,12 @@ EVIDENCE_MAX_FILES_PER_COMPLAINT = env.int("EVIDENCE_MAX_FILES_PER_COMPLAINT", d
 COMPLAINT_MAX_INCIDENTS = env.int("COMPLAINT_MAX_INCIDENTS", default=50)
 # Larger than any photo a phone takes (about 50 Mpx), far below a decompression bomb.
 EVIDENCE_MAX_IMAGE_PIXELS = 60_000_000
+# Pictures and PDFs are decoded in a child process that may take this much memory and
+# time (evidence/contained.py), never in the web worker or the Celery child. 60 million
+# RGBA pixels are 240 MB decoded; making their display copy peaked at 350 MB.
+EVIDENCE_DECODE_MEMORY_MB = env.int("EVIDENCE_DECODE_MEMORY_MB", default=400)
+EVIDENCE_CHECK_SECONDS = 20  # in the upload request
+EVIDENCE_PDF_MAX_OBJECTS = 200_000  # a 2,000-page scan has about 10,000
 DATA_UPLOAD_MAX_NUMBER_FILES = 50
 
 # Evidence on S3-compatible storage (AWS, MinIO, Aliyun OSS, Tencent COS) when a bucket is

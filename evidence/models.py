@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint, Incident
 
+# Tries at processing one file, the one that a worker died in counted too; after the last,
+# the file is left as it is and its filer is told.
+MAX_PROCESSING_ATTEMPTS = 5
+
 
 def original_upload_to(instance: Evidence, filename: str) -> str:
     # Generated, never the user's name: names carry paths, scripts and personal data.
@@ -33,6 +37,8 @@ class Evidence(models.Model):
         PROCESSING = "processing", _("Processing")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Processing failed")
+        # Kept, as every file is, but only part of it can be played or shown.
+        DAMAGED = "damaged", _("Damaged")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     complaint = models.ForeignKey(
@@ -61,6 +67,8 @@ class Evidence(models.Model):
     state = models.CharField(_("processing"), max_length=16, choices=State.choices, default=State.PENDING)
     processing_error = models.CharField(max_length=300, blank=True)
     processing_attempts = models.PositiveSmallIntegerField(default=0)
+    # When processing last took the file: a claim this old belongs to a worker that died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -93,6 +101,11 @@ class Evidence(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def gave_up(self) -> bool:
+        """Processing failed as often as it may; nothing will try again."""
+        return self.state == self.State.FAILED and self.processing_attempts >= MAX_PROCESSING_ATTEMPTS
 
     @property
     def short_hash(self) -> str:

@@ -7,33 +7,32 @@ everything that makes derived files runs in Celery after the upload has committe
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
 from accounts import permissions
 from complaints.models import Complaint, Incident, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 
-from .models import Evidence
+from . import contained
+from .models import MAX_PROCESSING_ATTEMPTS, Evidence
 from .validation import EvidenceRejected, MarkerScan, ffmpeg_path, inspect_file, safe_display_name
 
 logger = logging.getLogger(__name__)
@@ -210,63 +209,86 @@ class TransientProcessingError(Exception):
 # only these specific kinds count as passing trouble.
 _TRANSIENT = (FileNotFoundError, PermissionError, ConnectionError, TimeoutError, subprocess.TimeoutExpired)
 
+# A claim older than this belongs to a worker that died (killed for its memory, the
+# machine restarted): longer than Celery lets a task run (CELERY_TASK_TIME_LIMIT, ten
+# minutes), so a slow run is never taken from under itself.
+STALE_CLAIM = timedelta(minutes=15)
+# A file the upload's message has not reached after this long is picked up by the sweep.
+_LOST_MESSAGE = timedelta(minutes=10)
+# Every tool stops well before Celery's soft time limit (540 s) would stop the task.
+_TOOL_SECONDS = 480
+# Less than this share of a recording decodes (minus half a second for encoder padding):
+# it is damaged. A whole recording decodes to within a few hundredths of a second.
+_DECODED_SHARE = 0.9
 
-def _claim(evidence_id: int) -> Evidence | None:
-    """Take the file for processing; None if another run already has it or finished it.
+
+def _claimable(now: datetime) -> Q:
+    return (
+        Q(state__in=[Evidence.State.PENDING, Evidence.State.FAILED])
+        | Q(state=Evidence.State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    ) & Q(processing_attempts__lt=MAX_PROCESSING_ATTEMPTS)
+
+
+def _claim(evidence_id: int, now: datetime) -> Evidence | None:
+    """Take the file for processing; None if another run has it or finished it.
 
     A conditional UPDATE is the claim, so two workers given the same message cannot
-    both process it.
+    both process it. The attempt is counted in the claim itself: a worker that dies
+    half way (a file that makes it run out of memory) still used one up.
     """
-    claimed = Evidence.objects.filter(
-        pk=evidence_id, state__in=[Evidence.State.PENDING, Evidence.State.FAILED]
-    ).update(state=Evidence.State.PROCESSING)
+    claimed = Evidence.objects.filter(_claimable(now), pk=evidence_id).update(
+        state=Evidence.State.PROCESSING, claimed_at=now, processing_attempts=F("processing_attempts") + 1
+    )
     if not claimed:
         return None
     return Evidence.objects.get(pk=evidence_id)
 
 
-def _clean_image(im: Image.Image) -> Image.Image:
-    """Upright, and with no metadata: EXIF (GPS, device), XMP and comments stay behind."""
-    im = ImageOps.exif_transpose(im)
-    if im.mode not in ("RGB", "RGBA", "L"):
-        im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
-    clean = im.copy()
-    clean.info = {}
-    return clean
+@contextmanager
+def _local_copy(evidence: Evidence) -> Iterator[tuple[str, str]]:
+    """The original in a fresh temporary folder (storage may be remote): (folder, path)."""
+    with tempfile.TemporaryDirectory(prefix="evidence-") as work:
+        source = os.path.join(work, "source" + evidence.extension)
+        with evidence.file.open("rb") as src, open(source, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        yield work, source
 
 
-def _image_bytes(im: Image.Image) -> tuple[bytes, str, str]:
-    buffer = io.BytesIO()
-    if im.mode == "RGBA":
-        im.save(buffer, format="PNG", optimize=True)
-        return buffer.getvalue(), "image/png", ".png"
-    im.save(buffer, format="JPEG", quality=85, optimize=True)
-    return buffer.getvalue(), "image/jpeg", ".jpg"
+def _make_image_copies(source: str, out: str) -> dict[str, Any]:
+    """Display copy and thumbnail of the picture at `source`, written into `out`, made in a
+    child process with a memory limit: a picture small on disk and huge decoded cannot
+    grow the Celery worker (contained.py). Returns their names and the picture's size."""
+    try:
+        answer = contained.run(
+            "image_derive",
+            source,
+            str(settings.EVIDENCE_MAX_IMAGE_PIXELS),
+            out,
+            str(DISPLAY_MAX_SIDE),
+            str(THUMBNAIL_SIDE),
+            memory_mb=settings.EVIDENCE_DECODE_MEMORY_MB,
+            seconds=_TOOL_SECONDS,
+        )
+    except contained.ContainedError as e:
+        if e.reason == "timeout":
+            raise TimeoutError("making the display copy took too long") from e
+        raise ValueError("the image decoder stopped without an answer") from e
+    if "error" in answer:
+        raise ValueError(f"image: {answer['error']} {answer.get('detail', '')}".strip())
+    return answer
 
 
 def _process_image(evidence: Evidence) -> None:
-    with evidence.file.open("rb") as f, Image.open(f) as original:
-        original.load()
-        clean = _clean_image(original)
-    evidence.metadata = {**evidence.metadata, "width": clean.width, "height": clean.height}
-    display = clean.copy()
-    display.thumbnail((DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE))
-    data, content_type, ext = _image_bytes(display)
-    evidence.display_file.save(f"display{ext}", ContentFile(data), save=False)
-    evidence.display_content_type = content_type
-    thumb = clean.copy()
-    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    data, _content_type, ext = _image_bytes(thumb)
-    evidence.thumbnail.save(f"thumbnail{ext}", ContentFile(data), save=False)
-
-
-def _run_ffmpeg(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(  # noqa: S603 - fixed program, paths are ours
-        [ffmpeg_path() or "ffmpeg", "-nostdin", "-v", "error", "-y", *args],
-        capture_output=True,
-        timeout=1800,
-        check=False,
-    )
+    with _local_copy(evidence) as (work, source):
+        out = os.path.join(work, "out")
+        os.mkdir(out)
+        made = _make_image_copies(source, out)
+        evidence.metadata = {**evidence.metadata, "width": made["width"], "height": made["height"]}
+        with open(os.path.join(out, made["display"]), "rb") as f:
+            evidence.display_file.save(made["display"], File(f), save=False)
+        evidence.display_content_type = made["display_type"]
+        with open(os.path.join(out, made["thumbnail"]), "rb") as f:
+            evidence.thumbnail.save(made["thumbnail"], File(f), save=False)
 
 
 def _probe_duration(path: str) -> float | None:
@@ -286,14 +308,62 @@ def _probe_duration(path: str) -> float | None:
         return None
 
 
+# What the decoded sound is measured in: 8 kHz mono 16-bit, 16,000 bytes a second.
+_PCM_RATE = 8000
+_PCM_BYTES_PER_SECOND = _PCM_RATE * 2
+
+
+def _transcode_and_decode(source: str, out: str, codec_args: list[str]) -> tuple[int, float, str]:
+    """Write the playable copy and decode every frame, in one pass of ffmpeg.
+
+    Returns (exit code, seconds of sound decoded, the end of ffmpeg's complaints). The
+    decoded sound is counted, not kept: ffmpeg writes it to a pipe that is only measured.
+    A decoder error skips the frame instead of stopping everything (no -xerror, and no
+    exit code for a high share of bad frames): how much decodes is the verdict, not the
+    first complaint. A recording that decodes for too long is stopped.
+    """
+    command = [
+        *(ffmpeg_path() or "ffmpeg", "-nostdin", "-v", "error", "-y", "-max_error_rate", "1.0"),
+        *("-i", source, "-map", "0:a:0", "-map_metadata", "-1", "-vn", *codec_args, out),
+        *("-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(_PCM_RATE), "-f", "s16le", "pipe:1"),
+    ]
+    decoded = 0
+    timed_out = threading.Event()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(  # noqa: S603 - fixed program, paths are ours
+            command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL
+        )
+
+        def stop() -> None:
+            timed_out.set()
+            process.kill()
+
+        timer = threading.Timer(_TOOL_SECONDS, stop)
+        timer.start()
+        try:
+            assert process.stdout is not None
+            while block := process.stdout.read(1024 * 1024):
+                decoded += len(block)
+            returncode = process.wait()
+        finally:
+            timer.cancel()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        errors.seek(0)
+        complaints = errors.read()[-200:].decode(errors="replace")
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(command[0], _TOOL_SECONDS)
+    return returncode, decoded / _PCM_BYTES_PER_SECOND, complaints
+
+
 def _process_recording(evidence: Evidence) -> None:
-    """A playable copy without metadata tags; AMR becomes AAC, which browsers can play."""
+    """A playable copy without metadata tags (AMR becomes AAC, which browsers can play),
+    and every frame decoded: headers say how long a recording is, not whether it is whole.
+    A recording of which too little decodes is marked damaged (`evidence.state`)."""
     if ffmpeg_path() is None:
         return  # the original plays where the browser can; nothing else to make
-    with tempfile.TemporaryDirectory(prefix="evidence-") as work:
-        source = os.path.join(work, "source" + evidence.extension)
-        with evidence.file.open("rb") as src, open(source, "wb") as dst:
-            shutil.copyfileobj(src, dst, 1024 * 1024)
+    with _local_copy(evidence) as (work, source):
         if "duration" not in evidence.metadata:
             duration = _probe_duration(source)
             if duration:
@@ -303,20 +373,27 @@ def _process_recording(evidence: Evidence) -> None:
         else:
             target, content_type, args = "display" + evidence.extension, evidence.content_type, ["-c", "copy"]
         out = os.path.join(work, target)
-        result = _run_ffmpeg(["-i", source, "-map_metadata", "-1", "-vn", *args, out])
-        if result.returncode != 0:
-            raise ValueError(result.stderr.decode(errors="replace")[-200:])
+        returncode, decoded, complaints = _transcode_and_decode(source, out, args)
+        if returncode != 0:
+            raise ValueError(complaints)
         with open(out, "rb") as f:
             evidence.display_file.save(target, File(f), save=False)
         evidence.display_content_type = content_type
+    # AMR's comfort-noise frames are silence the decoder does not sound: only its speech counts.
+    expected = evidence.metadata.get("speech_duration", evidence.metadata.get("duration")) or 0
+    evidence.metadata = {**evidence.metadata, "decoded_duration": round(decoded, 2)}
+    if decoded <= 0 or decoded < _DECODED_SHARE * expected - 0.5:
+        evidence.state = Evidence.State.DAMAGED
+        evidence.processing_error = f"decoded {decoded:.1f} s of {expected:.1f} s"
 
 
-def evidence_process(*, evidence_id: int) -> Evidence | None:
+def evidence_process(*, evidence_id: int, now: datetime | None = None) -> Evidence | None:
     """Make the derived files of one evidence file. Running it twice does the work once."""
-    evidence = _claim(evidence_id)
+    evidence = _claim(evidence_id, now or timezone.now())
     if evidence is None:
         return None
-    evidence.processing_attempts += 1
+    evidence.state = Evidence.State.READY
+    evidence.processing_error = ""
     try:
         if evidence.kind == Evidence.Kind.IMAGE:
             _process_image(evidence)
@@ -330,13 +407,10 @@ def evidence_process(*, evidence_id: int) -> Evidence | None:
         logger.warning("evidence %s failed processing: %s", evidence.public_id, e)
         _mark_failed(evidence, f"{type(e).__name__}: {e}"[:300])
         return evidence
-    evidence.state = Evidence.State.READY
-    evidence.processing_error = ""
     evidence.save(
         update_fields=[
             "state",
             "processing_error",
-            "processing_attempts",
             "metadata",
             "display_file",
             "display_content_type",
@@ -349,7 +423,28 @@ def evidence_process(*, evidence_id: int) -> Evidence | None:
 def _mark_failed(evidence: Evidence, error: str) -> None:
     evidence.state = Evidence.State.FAILED
     evidence.processing_error = error
-    evidence.save(update_fields=["state", "processing_error", "processing_attempts"])
+    evidence.save(update_fields=["state", "processing_error"])
+
+
+def evidence_reclaim_stalled(*, now: datetime, limit: int = 500) -> list[int]:
+    """The files to process again: never processed (the upload's message was lost),
+    failed on a passing fault, or claimed by a worker that died. Files whose last try
+    ended in a dead worker are given up on here (FAILED for good, which their page says
+    plainly); the others are returned, for the caller to queue.
+    """
+    Evidence.objects.filter(
+        state=Evidence.State.PROCESSING,
+        claimed_at__lt=now - STALE_CLAIM,
+        processing_attempts__gte=MAX_PROCESSING_ATTEMPTS,
+    ).update(
+        state=Evidence.State.FAILED,
+        processing_error=f"processing stopped without an answer {MAX_PROCESSING_ATTEMPTS} times",
+    )
+    return list(
+        Evidence.objects.filter(_claimable(now), created__lt=now - _LOST_MESSAGE)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 # Changes by the filer ----------------------------------------------------------------

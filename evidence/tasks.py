@@ -1,21 +1,17 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.utils import timezone
 
 from . import services
-from .models import Evidence
-
-MAX_ATTEMPTS = 5
+from .models import MAX_PROCESSING_ATTEMPTS
 
 
 @shared_task(
     autoretry_for=(services.TransientProcessingError,),
     retry_backoff=30,
     retry_backoff_max=600,
-    max_retries=MAX_ATTEMPTS,
+    max_retries=MAX_PROCESSING_ATTEMPTS,
 )
 def process_evidence(evidence_id: int) -> None:
     services.evidence_process(evidence_id=evidence_id)
@@ -23,12 +19,9 @@ def process_evidence(evidence_id: int) -> None:
 
 @shared_task
 def process_stalled_evidence() -> int:
-    """Picks up files whose processing message was lost (broker down at upload, worker killed)."""
-    cutoff = timezone.now() - timedelta(minutes=10)
-    stalled = Evidence.objects.filter(created__lt=cutoff, processing_attempts__lt=MAX_ATTEMPTS).filter(
-        state__in=[Evidence.State.PENDING, Evidence.State.FAILED]
-    )
-    ids = list(stalled.values_list("pk", flat=True)[:500])
+    """Picks up files whose processing message was lost (broker down at upload), whose
+    processing failed on a passing fault, or whose worker died with the file claimed."""
+    ids = services.evidence_reclaim_stalled(now=timezone.now())
     for evidence_id in ids:
         process_evidence.delay(evidence_id)
     return len(ids)
