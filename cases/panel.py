@@ -6,8 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts import permissions
 from audit.models import AuditEvent
+from complaints import permissions
 
 from . import selectors
 from .forms import AssignForm, InfoRequestForm, NoteForm

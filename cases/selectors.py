@@ -24,8 +24,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts import permissions
 from accounts.models import Role
+from complaints import permissions
 from complaints.models import (
     REFERENCE_ALPHABET,
     Complaint,

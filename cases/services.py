@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from complaints import permissions
 from complaints.models import Complaint, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 from evidence.models import Evidence

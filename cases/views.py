@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
+from complaints import permissions
 from complaints.models import HarassmentKind, normalize_collector_id
+from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
-from complaints.views import get_complaint_for_user
 from evidence.views import get_evidence_for_user
 from regulators.conduct import BEIJING
 

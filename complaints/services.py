@@ -17,10 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import permissions
 from lib.dates import past_day_problem, past_moment_problem
 
-from . import workflow
+from . import permissions, workflow
 from .models import (
     Complaint,
     Incident,

@@ -7,12 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import permissions
 from accounts import services as account_services
 from accounts.models import Consent
 from audit.models import Action
@@ -25,25 +24,12 @@ from regulators.conduct import breaches_for_complaint
 from regulators.panels import escalation_panel
 from regulators.routing import route_for_complaint
 
-from . import services, workflow
+from . import permissions, services, workflow
 from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
 from .models import Complaint, Lender, Status
+from .permissions import get_complaint_for_user
 
 MY_COMPLAINTS_PER_PAGE = 20
-
-
-def get_complaint_for_user(request: HttpRequest, reference: str) -> Complaint:
-    """The complaint if this user may see it; 404 otherwise.
-
-    404 rather than 403: a stranger must not learn that a reference exists.
-    """
-    qs = permissions.visible_complaints(request.user).select_related(
-        "lender", "funding_institution", "filer", "assignee"
-    )
-    try:
-        return qs.get(reference=reference.upper())
-    except Complaint.DoesNotExist:
-        raise Http404 from None
 
 
 def home(request: HttpRequest) -> HttpResponse:

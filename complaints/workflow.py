@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Status
 
 # Who may make a move. The filer is the person who filed the complaint; caseworkers are
-# advocates and admins (see accounts.permissions.actor_kinds).
+# advocates and admins (see complaints.permissions.actor_kinds).
 FILER = "filer"
 CASEWORKER = "caseworker"
 

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import permissions
 from audit.models import Action
 from audit.services import audit_record
+from complaints import permissions
+from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
-from complaints.views import get_complaint_for_user
 from lib import ratelimit
 from lib.ranged import ranged_file_response
 from lib.responses import too_many_requests

@@ -23,8 +23,7 @@ from django.db import transaction
 from django.db.models import Min, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts import permissions
-from complaints import workflow
+from complaints import permissions, workflow
 from complaints.models import Complaint, Lender, LicenceType, Status, TimelineEvent
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts import permissions
+from complaints import permissions
 from complaints.models import (
     Channel,
     Complaint,

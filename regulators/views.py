@@ -16,10 +16,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import permissions
+from complaints import permissions
 from complaints.models import Complaint
+from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
-from complaints.views import get_complaint_for_user
 from evidence import services as evidence_services
 from evidence.validation import EvidenceRejected, safe_display_name
 
