@@ -1,4 +1,5 @@
-"""What other apps do when something happens to an account's security.
+"""What other apps do when something happens to an account: its security changes, its
+data is exported.
 
 accounts sits low in the layers and must not import the audit trail or notifications,
 which sit above it; they register a listener here in their `AppConfig.ready()` instead.
@@ -24,6 +25,8 @@ class SecurityEvent:
 
 TWO_FACTOR_ADDED = "two_factor_added"
 TWO_FACTOR_REPLACED = "two_factor_replaced"
+DATA_EXPORTED = "data_exported"
+TWO_FACTOR_KINDS = (TWO_FACTOR_ADDED, TWO_FACTOR_REPLACED)
 
 SecurityListener = Callable[[SecurityEvent], None]
 

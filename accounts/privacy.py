@@ -4,12 +4,19 @@ Export: everything held about the person, as JSON plus their original files, str
 one ZIP. Deletion: personal data and files are erased; the complaints stay only as
 anonymous statistics (lender, province, kinds and dates of incidents, status), owned by a
 placeholder account, because the patterns across complaints are what regulators act on.
+
+accounts sits low in the layers and knows none of the apps that hold the data: each of
+them registers its share (`PersonalData`) in its `AppConfig.ready()`, so a new app that
+keeps something about people adds its part next to its models and cannot be forgotten
+here. A test checks that every model pointing at a user or a complaint is covered.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,147 +24,114 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.models import Complaint, Incident, TimelineEvent
+from lib.zipstream import ZipPipe
+
+from . import events
 
 DELETED_USERNAME = "deleted-account"
 
 
-def _iso(value: datetime | None) -> str | None:
+@dataclass
+class Erased:
+    """What one app erased: files to remove from storage once the deletion has committed,
+    and counts to tell the person."""
+
+    files: list[Any] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """One app's share of what is held about a person.
+
+    `export(user)` returns keys for data.json; `files(user)` yields (name in the ZIP,
+    stored file); `erase(user, now)` erases or anonymises inside the deletion's
+    transaction. Erasure runs in the reverse order of registration (INSTALLED_APPS order,
+    lowest app first), so rows that point at lower apps' rows go first.
+    `models` names what the part answers for (app_label.Model), for the coverage test.
+    """
+
+    name: str
+    export: Callable[[Any], dict[str, Any]] | None = None
+    files: Callable[[Any], Iterable[tuple[str, Any]]] | None = None
+    erase: Callable[[Any, datetime], Erased] | None = None
+    models: tuple[str, ...] = ()
+
+
+_parts: list[PersonalData] = []
+
+
+def register(part: PersonalData) -> None:
+    """Idempotent: `ready()` may run more than once in tests."""
+    for i, existing in enumerate(_parts):
+        if existing.name == part.name:
+            _parts[i] = part
+            return
+    _parts.append(part)
+
+
+def parts() -> list[PersonalData]:
+    return list(_parts)
+
+
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def export_data(user: Any) -> dict[str, Any]:
-    """Everything the product holds about `user` that is theirs to see."""
-    from cases.models import InfoRequest
-    from notifications.models import Reminder
-    from regulators.models import Escalation, LetterDraft
-
+def _own_data(user: Any) -> dict[str, Any]:
     from .models import Consent
 
-    complaints = []
-    for c in (
-        Complaint.objects.filter(filer=user).select_related("lender", "funding_institution").order_by("pk")
-    ):
-        complaints.append(
-            {
-                "reference": c.reference,
-                "status": c.status,
-                "filer_relation": c.filer_relation,
-                "lender": c.lender.name,
-                "funding_institution": c.funding_institution.name if c.funding_institution else None,
-                "summary": c.summary,
-                "desired_outcomes": c.desired_outcomes,
-                "province": c.province,
-                "loan_amount": str(c.loan_amount) if c.loan_amount is not None else None,
-                "loan_date": c.loan_date.isoformat() if c.loan_date else None,
-                "is_overdue": c.is_overdue,
-                "created": _iso(c.created),
-                "submitted_at": _iso(c.submitted_at),
-                "incidents": [
-                    {
-                        "occurred_at": _iso(i.occurred_at),
-                        "channel": i.channel,
-                        "kind": i.kind,
-                        "collector_id": i.collector_id,
-                        "contacted": i.contacted,
-                        "contacted_count": i.contacted_count,
-                        "third_party_number": i.third_party_number,
-                        "description": i.description,
-                    }
-                    for i in c.incidents.all()
-                ],
-                # Advocates' internal notes are their working papers, not the borrower's data.
-                "timeline": [
-                    {
-                        "when": _iso(e.created),
-                        "kind": e.kind,
-                        "from": e.from_status,
-                        "to": e.to_status,
-                        "note": e.note,
-                    }
-                    for e in c.events.filter(internal=False)
-                ],
-                "evidence": [
-                    {
-                        "file": f"files/{c.reference}/{e.public_id}{e.extension}",
-                        "name": e.original_name,
-                        "kind": e.kind,
-                        "size": e.size,
-                        "sha256": e.sha256,
-                        "caption": e.caption,
-                        "uploaded": _iso(e.created),
-                        "withdrawn": _iso(e.withdrawn_at),
-                    }
-                    for e in c.evidence.all()
-                ],
-                "requests_from_advocates": [
-                    {
-                        "asked": _iso(r.created),
-                        "message": r.message,
-                        "answer": r.response,
-                        "answered": _iso(r.answered_at),
-                    }
-                    for r in InfoRequest.objects.filter(complaint=c)
-                ],
-                "escalations": [
-                    {
-                        "target": str(e.target_name),
-                        "channel": e.channel,
-                        "sent_at": _iso(e.sent_at),
-                        "reference": e.reference,
-                        "due_at": _iso(e.due_at),
-                        "status": e.status,
-                        "answer": e.answer,
-                    }
-                    for e in Escalation.objects.filter(complaint=c).select_related("lender", "regulator")
-                ],
-                "letters": [d.text for d in LetterDraft.objects.filter(complaint=c)],
-            }
-        )
     return {
-        "exported_at": timezone.now().isoformat(),
         "account": {
             "username": user.username,
             "phone": user.phone,
             "email": user.email,
             "display_name": user.display_name,
             "language": user.language,
-            "date_joined": _iso(user.date_joined),
+            "date_joined": iso(user.date_joined),
         },
         "consents": [
-            {"purpose": c.purpose, "notice_version": c.notice_version, "given_at": _iso(c.given_at)}
+            {"purpose": c.purpose, "notice_version": c.notice_version, "given_at": iso(c.given_at)}
             for c in Consent.objects.filter(user=user)
-        ],
-        "complaints": complaints,
-        "notifications": [
-            {"title": r.title, "body": r.body, "created": _iso(r.created), "read": _iso(r.read_at)}
-            for r in Reminder.objects.filter(recipient=user)
         ],
     }
 
 
+def export_data(user: Any) -> dict[str, Any]:
+    """Everything the product holds about `user` that is theirs to see."""
+    data: dict[str, Any] = {"exported_at": timezone.now().isoformat(), **_own_data(user)}
+    for part in _parts:
+        if part.export is not None:
+            data.update(part.export(user))
+    return data
+
+
 def stream_export(user: Any) -> Iterator[bytes]:
-    """The ZIP: data.json and every original file the person uploaded, built while sent."""
-    import zipfile
+    """The ZIP: data.json and every original file the person uploaded, built while sent.
+    Recorded at once (not when the download starts) through the account's event listeners."""
+    events.security_event_emit(events.SecurityEvent(user=user, kind=events.DATA_EXPORTED, at=timezone.now()))
+    return _zip(user)
 
-    from evidence.models import Evidence
-    from evidence.package import _Pipe
 
+def _zip(user: Any) -> Iterator[bytes]:
     data = export_data(user)
-    pipe = _Pipe()
+    pipe = ZipPipe()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
         yield pipe.drain()
-        for evidence in Evidence.objects.filter(complaint__filer=user).select_related("complaint"):
-            name = f"files/{evidence.complaint.reference}/{evidence.public_id}{evidence.extension}"
-            with evidence.file.open("rb") as source, archive.open(name, mode="w", force_zip64=True) as target:
-                while block := source.read(256 * 1024):
-                    target.write(block)
-                    yield pipe.drain()
+        for part in _parts:
+            if part.files is None:
+                continue
+            for name, stored in part.files(user):
+                with stored.open("rb") as source, archive.open(name, mode="w", force_zip64=True) as target:
+                    while block := source.read(256 * 1024):
+                        target.write(block)
+                        yield pipe.drain()
     yield pipe.drain()
 
 
-def _placeholder() -> Any:
+def placeholder_account() -> Any:
+    """The inactive account that owns the complaints of people who left."""
     User = get_user_model()
     user, _created = User.objects.get_or_create(
         username=DELETED_USERNAME, defaults={"is_active": False, "display_name": "", "phone": None}
@@ -175,38 +149,14 @@ def account_delete(*, user: Any, now: datetime | None = None) -> dict[str, int]:
     Files are removed from storage after the transaction commits, so a failure half way
     leaves both the rows and the files.
     """
-    from cases.models import InfoRequest
-    from evidence.models import Evidence
-    from regulators.models import Escalation, LetterDraft, LetterPdf
-
     now = now or timezone.now()
-    complaints = Complaint.objects.filter(filer=user)
-    files = []
-    evidence = Evidence.objects.filter(complaint__in=complaints)
-    for item in evidence:
-        files.extend(f for f in (item.file, item.display_file, item.thumbnail) if f)
-    # Answers that were uploaded as evidence go with the evidence.
-    Escalation.objects.filter(complaint__in=complaints).update(answer="", reference="", answer_document=None)
-    evidence.delete()
-    LetterDraft.objects.filter(complaint__in=complaints).delete()
-    # Rendered letters hold the name, the number and the whole story.
-    pdfs = LetterPdf.objects.filter(complaint__in=complaints)
-    files.extend(p.file for p in pdfs if p.file)
-    pdfs.delete()
-    InfoRequest.objects.filter(complaint__in=complaints).update(response="", message="")
-    Incident.objects.filter(complaint__in=complaints).update(description="", third_party_number="")
-    TimelineEvent.objects.filter(complaint__in=complaints).update(note="")
-    TimelineEvent.objects.filter(actor=user).update(actor=None)
-    kept = complaints.count()
-    complaints.update(
-        filer=_placeholder(),
-        summary="",
-        loan_amount=None,
-        loan_date=None,
-        is_overdue=None,
-        funding_institution=None,
-        updated=now,
-    )
+    files: list[Any] = []
+    counts: dict[str, int] = {}
+    for part in reversed(_parts):
+        if part.erase is not None:
+            erased = part.erase(user, now)
+            files.extend(erased.files)
+            counts.update(erased.counts)
     user.delete()
     transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
-    return {"complaints_kept_anonymously": kept, "files_erased": len(files)}
+    return {"complaints_kept_anonymously": counts.get("complaints", 0), "files_erased": len(files)}

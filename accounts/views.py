@@ -13,8 +13,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.models import Action
-from audit.services import audit_record
 from lib import ratelimit
 from lib.responses import too_many_requests
 
@@ -55,7 +53,6 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_data_export(request: HttpRequest) -> HttpResponse:
-    audit_record(actor=request.user, action=Action.EXPORT_DATA)
     response = StreamingHttpResponse(
         privacy_services.stream_export(request.user), content_type="application/zip"
     )

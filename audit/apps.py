@@ -10,7 +10,10 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.events import on_security_event
+        from accounts.privacy import register
 
+        from .personal_data import PART
         from .services import audit_security_event
 
         on_security_event(audit_security_event)
+        register(PART)

@@ -24,5 +24,8 @@ def audit_record(
 
 
 def audit_security_event(event: events.SecurityEvent) -> None:
-    """Listener for account security changes (registered in `AuditConfig.ready`)."""
-    audit_record(actor=event.user, action=Action.TWO_FACTOR_CHANGE, detail=event.kind)
+    """Listener for account events (registered in `AuditConfig.ready`)."""
+    if event.kind == events.DATA_EXPORTED:
+        audit_record(actor=event.user, action=Action.EXPORT_DATA)
+    elif event.kind in events.TWO_FACTOR_KINDS:
+        audit_record(actor=event.user, action=Action.TWO_FACTOR_CHANGE, detail=event.kind)

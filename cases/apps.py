@@ -9,6 +9,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("Case work")
 
     def ready(self) -> None:
+        from accounts.privacy import register
+        from complaints.personal_data import register_complaint_export
+
+        from .personal_data import PART, export_complaint
+
+        register(PART)
+        register_complaint_export("cases", export_complaint)
+
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 

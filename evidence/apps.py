@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class EvidenceConfig(AppConfig):
     name = "evidence"
     verbose_name = _("Evidence")
+
+    def ready(self) -> None:
+        from accounts.privacy import register
+        from complaints.personal_data import register_complaint_export
+
+        from .personal_data import PART, export_complaint
+
+        register(PART)
+        register_complaint_export("evidence", export_complaint)

@@ -15,34 +15,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from complaints.models import Complaint
+from lib.zipstream import ZipPipe
 
 from .models import Evidence
 
 _BLOCK = 256 * 1024
-
-
-class _Pipe(io.RawIOBase):
-    """A write-only buffer that hands over what was written so far."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._written = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self._chunks.append(bytes(data))
-        self._written += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self._written
-
-    def drain(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
 
 
 def archive_name(evidence: Evidence, index: int) -> str:
@@ -89,7 +66,7 @@ def manifest_csv(rows: list[dict[str, str]]) -> bytes:
 def stream_package(complaint: Complaint, evidence: list[Evidence]) -> Iterator[bytes]:
     items = list(enumerate(evidence, start=1))
     rows = manifest_rows(items)
-    pipe = _Pipe()
+    pipe = ZipPipe()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for index, item in items:
             info = zipfile.ZipInfo(

@@ -12,10 +12,13 @@ class NotificationsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from accounts.events import on_security_event
+        from accounts.privacy import register
 
         from .models import Reminder
+        from .personal_data import PART
         from .services import forget_unread_count, tell_security_event
 
         post_save.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-saved")
         post_delete.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-deleted")
         on_security_event(tell_security_event)
+        register(PART)

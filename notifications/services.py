@@ -588,6 +588,8 @@ def forget_unread_count(sender: Any, instance: Reminder, **kwargs: Any) -> None:
 def tell_security_event(event: events.SecurityEvent) -> None:
     """Tell a person at once when their account's two-step login changes (registered in
     `NotificationsConfig.ready`): if it was not them, they must know today."""
+    if event.kind not in events.TWO_FACTOR_KINDS:
+        return
     local = timezone.localtime(event.at)
     due = Due(
         recipient=event.user,

@@ -7,6 +7,14 @@ class RegulatorsConfig(AppConfig):
     verbose_name = _("Regulators")
 
     def ready(self) -> None:
+        from accounts.privacy import register
+        from complaints.personal_data import register_complaint_export
+
+        from .personal_data import PART, export_complaint
+
+        register(PART)
+        register_complaint_export("escalations", export_complaint)
+
         from django.db.models.signals import post_delete, post_save
 
         from .conduct import forget_conduct_rules

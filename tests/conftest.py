@@ -86,12 +86,12 @@ def context(context):
 
 @pytest.fixture
 def borrower(db):
-    return UserFactory(username="alice", phone="13911112222", display_name="Alice")
+    return UserFactory(phone="13911112222", display_name="Alice")
 
 
 @pytest.fixture
 def other_borrower(db):
-    return UserFactory(username="charlie", phone="13933334444", display_name="Charlie")
+    return UserFactory(phone="13933334444", display_name="Charlie")
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         django_get_or_create = ("username",)
 
-    username = factory.Sequence(lambda n: f"user{n}")
+    # As sign-up makes them: a borrower's username is their mobile number, so tests see
+    # the number wherever real data would hold it (audit labels, sign-in records).
     phone = factory.Sequence(lambda n: f"137{n:08d}")
+    username = factory.LazyAttribute(lambda u: u.phone)
     role = Role.BORROWER
     password = factory.django.Password(PASSWORD)
 

@@ -123,3 +123,61 @@ def test_advocates_cannot_delete_themselves_here(client, advocate):
     client.post(reverse("my_data_delete"), {"password": PASSWORD})
 
     assert User.objects.filter(pk=advocate.pk).exists()
+
+
+def test_after_deletion_the_number_is_in_no_column_of_any_table(client, borrower, advocate, alices_case):
+    """The promise "no personal field remains", checked against every text column the
+    project has, so a new table cannot keep the number unnoticed (the audit trail's
+    "借款人: 139…" label once did)."""
+    from django.apps import apps
+    from django.db import models
+    from django.test import TestCase
+
+    from audit.models import AuditEvent
+
+    phone = borrower.phone
+    client.get(reverse("my_data_export"))  # an audit row with the borrower as actor
+    client.post(reverse("login"), {"username": phone, "password": "wrong"})  # a sign-in record
+    client.force_login(borrower)
+    assert AuditEvent.objects.filter(actor_label__contains=phone).exists()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("my_data_delete"), {"password": PASSWORD})
+
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            is_text = isinstance(field, (models.CharField, models.TextField)) and not field.many_to_many
+            if is_text and model._default_manager.filter(**{f"{field.name}__contains": phone}).exists():
+                found.append(f"{model._meta.label}.{field.name}")
+    assert found == []
+    event = AuditEvent.objects.get(action="export_data")
+    assert event.actor is None and event.actor_label  # the fact and its time stay
+
+
+def test_every_table_that_holds_a_person_or_a_complaint_is_covered_by_a_data_rights_part():
+    """Export and erasure ask each app for its part (accounts/privacy.py); a model that
+    points at a user or a complaint must be named by one, or be here with its reason."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    from accounts.privacy import parts
+
+    reasons = {
+        "admin.LogEntry": "staff actions in the admin; borrowers never use it",
+        "complaints.Lender": "named_by is only who typed a lender's name first (set null)",
+        "cases.CollectorProfile": "counts per collector number, not per person",
+    }
+    covered = {label for part in parts() for label in part.models}
+    targets = {get_user_model(), apps.get_model("complaints", "Complaint")}
+    missing = []
+    for model in apps.get_models():
+        if model in targets:
+            continue
+        label = model._meta.label
+        holds = any(
+            f.is_relation and f.related_model in targets for f in model._meta.get_fields() if f.concrete
+        )
+        if holds and label not in covered and label not in reasons:
+            missing.append(label)
+    assert missing == []

@@ -1,0 +1,93 @@
+"""Complaints' share of a person's data (accounts/privacy.py), and a second registry for
+what the apps above keep per complaint (evidence, requests, escalations, letters): they
+add keys to each complaint of the export without complaints importing them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from accounts.privacy import Erased, PersonalData, iso, placeholder_account
+
+from .models import Complaint, Incident, TimelineEvent
+
+ComplaintExport = Callable[[Complaint], dict[str, Any]]
+
+_per_complaint: list[tuple[str, ComplaintExport]] = []
+
+
+def register_complaint_export(name: str, export: ComplaintExport) -> None:
+    global _per_complaint
+    _per_complaint = [(n, e) for n, e in _per_complaint if n != name] + [(name, export)]
+
+
+def _complaint(c: Complaint) -> dict[str, Any]:
+    data = {
+        "reference": c.reference,
+        "status": c.status,
+        "filer_relation": c.filer_relation,
+        "lender": c.lender.name,
+        "funding_institution": c.funding_institution.name if c.funding_institution else None,
+        "summary": c.summary,
+        "desired_outcomes": c.desired_outcomes,
+        "province": c.province,
+        "loan_amount": str(c.loan_amount) if c.loan_amount is not None else None,
+        "loan_date": c.loan_date.isoformat() if c.loan_date else None,
+        "is_overdue": c.is_overdue,
+        "created": iso(c.created),
+        "submitted_at": iso(c.submitted_at),
+        "incidents": [
+            {
+                "occurred_at": iso(i.occurred_at),
+                "channel": i.channel,
+                "kind": i.kind,
+                "collector_id": i.collector_id,
+                "contacted": i.contacted,
+                "contacted_count": i.contacted_count,
+                "third_party_number": i.third_party_number,
+                "description": i.description,
+            }
+            for i in c.incidents.all()
+        ],
+        # Advocates' internal notes are their working papers, not the borrower's data.
+        "timeline": [
+            {"when": iso(e.created), "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note}
+            for e in c.events.filter(internal=False)
+        ],
+    }
+    for _name, export in _per_complaint:
+        data.update(export(c))
+    return data
+
+
+def export(user: Any) -> dict[str, Any]:
+    complaints = Complaint.objects.filter(filer=user).select_related("lender", "funding_institution")
+    return {"complaints": [_complaint(c) for c in complaints.order_by("pk")]}
+
+
+def erase(user: Any, now: datetime) -> Erased:
+    """Runs after the apps above erased their rows of these complaints."""
+    complaints = Complaint.objects.filter(filer=user)
+    Incident.objects.filter(complaint__in=complaints).update(description="", third_party_number="")
+    TimelineEvent.objects.filter(complaint__in=complaints).update(note="")
+    TimelineEvent.objects.filter(actor=user).update(actor=None)
+    kept = complaints.count()
+    complaints.update(
+        filer=placeholder_account(),
+        summary="",
+        loan_amount=None,
+        loan_date=None,
+        is_overdue=None,
+        funding_institution=None,
+        updated=now,
+    )
+    return Erased(counts={"complaints": kept})
+
+
+PART = PersonalData(
+    name="complaints",
+    export=export,
+    erase=erase,
+    models=("complaints.Complaint", "complaints.Incident", "complaints.TimelineEvent"),
+)

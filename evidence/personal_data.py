@@ -1,0 +1,50 @@
+"""Evidence's share of a person's data (accounts/privacy.py): listed with each complaint,
+the originals in the ZIP, and every stored copy erased with the account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from accounts.privacy import Erased, PersonalData, iso
+from complaints.models import Complaint
+
+from .models import Evidence
+
+
+def archive_name(evidence: Evidence) -> str:
+    return f"files/{evidence.complaint.reference}/{evidence.public_id}{evidence.extension}"
+
+
+def export_complaint(complaint: Complaint) -> dict[str, Any]:
+    return {
+        "evidence": [
+            {
+                "file": f"files/{complaint.reference}/{e.public_id}{e.extension}",
+                "name": e.original_name,
+                "kind": e.kind,
+                "size": e.size,
+                "sha256": e.sha256,
+                "caption": e.caption,
+                "uploaded": iso(e.created),
+                "withdrawn": iso(e.withdrawn_at),
+            }
+            for e in complaint.evidence.all()
+        ]
+    }
+
+
+def files(user: Any) -> Iterator[tuple[str, Any]]:
+    for evidence in Evidence.objects.filter(complaint__filer=user).select_related("complaint"):
+        yield archive_name(evidence), evidence.file
+
+
+def erase(user: Any, now: datetime) -> Erased:
+    evidence = Evidence.objects.filter(complaint__filer=user)
+    stored = [f for item in evidence for f in (item.file, item.display_file, item.thumbnail) if f]
+    evidence.delete()
+    return Erased(files=stored)
+
+
+PART = PersonalData(name="evidence", files=files, erase=erase, models=("evidence.Evidence",))

@@ -1,0 +1,49 @@
+"""Escalations' share of a person's data (accounts/privacy.py): where each complaint was
+sent and what came back, the letters, and the rendered PDFs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from accounts.privacy import Erased, PersonalData, iso
+from complaints.models import Complaint
+
+from .models import Escalation, LetterDraft, LetterPdf
+
+
+def export_complaint(complaint: Complaint) -> dict[str, Any]:
+    return {
+        "escalations": [
+            {
+                "target": str(e.target_name),
+                "channel": e.channel,
+                "sent_at": iso(e.sent_at),
+                "reference": e.reference,
+                "due_at": iso(e.due_at),
+                "status": e.status,
+                "answer": e.answer,
+            }
+            for e in Escalation.objects.filter(complaint=complaint).select_related("lender", "regulator")
+        ],
+        "letters": [d.text for d in LetterDraft.objects.filter(complaint=complaint)],
+    }
+
+
+def erase(user: Any, now: datetime) -> Erased:
+    """Before evidence: answers uploaded as evidence are unlinked here and erased there."""
+    complaints = Complaint.objects.filter(filer=user)
+    Escalation.objects.filter(complaint__in=complaints).update(answer="", reference="", answer_document=None)
+    LetterDraft.objects.filter(complaint__in=complaints).delete()
+    # Rendered letters hold the name, the number and the whole story.
+    pdfs = LetterPdf.objects.filter(complaint__in=complaints)
+    stored = [p.file for p in pdfs if p.file]
+    pdfs.delete()
+    return Erased(files=stored)
+
+
+PART = PersonalData(
+    name="escalations",
+    erase=erase,
+    models=("regulators.Escalation", "regulators.LetterDraft", "regulators.LetterPdf"),
+)
