@@ -3,14 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import events
-from complaints.models import Complaint
 
 from .models import Action, AuditEvent
 
 
-def audit_record(
-    *, actor: Any, action: str, complaint: Complaint | None = None, detail: str = ""
-) -> AuditEvent:
+def audit_record(*, actor: Any, action: str, complaint: Any = None, detail: str = "") -> AuditEvent:
     """Append one event. Borrowers' IP addresses are deliberately not recorded: the
     people this product serves should leave as little trace as possible."""
     label = ""

@@ -10,12 +10,18 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.privacy import register
+        from complaints.hooks import on_collectors_changed
+        from complaints.page import register_section
         from complaints.personal_data import register_complaint_export
 
+        from .collectors import refresh_after_commit
+        from .panel import complaint_section
         from .personal_data import PART, export_complaint
 
         register(PART)
         register_complaint_export("cases", export_complaint)
+        # A recount of each number an incident names, after the change commits.
+        on_collectors_changed(refresh_after_commit)
 
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
@@ -36,3 +42,4 @@ class CasesConfig(AppConfig):
             post_delete.connect(
                 forget_queue_counts, sender=model, dispatch_uid=f"queue-counts-deleted-{model.__name__}"
             )
+        register_section("case", complaint_section)

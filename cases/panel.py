@@ -29,3 +29,12 @@ def case_panel_context(
         "linked_collectors": selectors.linked_collectors(complaint, incidents=incidents),
         "audit_events": list(AuditEvent.objects.filter(complaint=complaint).order_by("-created", "-pk")[:30]),
     }
+
+
+def complaint_section(request: HttpRequest, complaint: Any, page: dict[str, Any]) -> dict[str, Any]:
+    """The complaint page's requests to the borrower, and the case panel for caseworkers
+    (registered in complaints/page.py)."""
+    return {
+        "info_requests": list(complaint.info_requests.all()),
+        **case_panel_context(request, complaint, incidents=page["incidents"]),
+    }

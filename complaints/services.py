@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from lib.dates import past_day_problem, past_moment_problem
 
-from . import permissions, workflow
+from . import hooks, permissions, workflow
 from .models import (
     Complaint,
     Incident,
@@ -232,7 +232,7 @@ def incident_add(
     _apply_incident(incident, data, now=now)
     incident.save()
     if not complaint.is_draft:
-        _recount_collectors([incident.collector_id_normalized])
+        hooks.collectors_changed([incident.collector_id_normalized])
         # Drafts are still being written; after filing, each new incident is news.
         timeline_log(
             complaint,
@@ -302,8 +302,8 @@ def complaint_transition(
         complaint.submitted_at = now
         # Tell the borrower it arrived without waiting for the next scheduled sweep. If the
         # broker is down, robust=True keeps the submission; the scheduled sweep catches up.
-        transaction.on_commit(_nudge_reminders, robust=True)
-    _recount_collectors(keys)
+        transaction.on_commit(hooks.submitted, robust=True)
+    hooks.collectors_changed(keys)
     complaint.status = to_status
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
@@ -317,18 +317,6 @@ def complaint_transition(
         to_status=to_status,
     )
     return complaint
-
-
-def _recount_collectors(keys: Any) -> None:
-    from cases import collectors
-
-    collectors.refresh_after_commit(list(keys))
-
-
-def _nudge_reminders() -> None:
-    from notifications.tasks import sweep
-
-    sweep.delay()
 
 
 def complaint_submit(*, complaint: Complaint, actor: Any, now: datetime | None = None) -> Complaint:

@@ -16,15 +16,10 @@ from accounts import services as account_services
 from accounts.models import Consent
 from audit.models import Action
 from audit.services import audit_record
-from cases.panel import case_panel_context
-from evidence.validation import ACCEPTED_EXTENSIONS
 from lib import ratelimit
 from lib.responses import too_many_requests
-from regulators.conduct import breaches_for_complaint
-from regulators.panels import escalation_panel
-from regulators.routing import route_for_complaint
 
-from . import permissions, services, workflow
+from . import page, permissions, services, workflow
 from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
 from .models import Complaint, Lender, Status
 from .permissions import get_complaint_for_user
@@ -184,32 +179,18 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         # and reminders), which moves the status itself; a bare button would skip all that.
         if target not in (Status.WAITING_LENDER, Status.WAITING_REGULATOR)
     ]
-    incidents = list(complaint.incidents.all())
-    evidence = list(complaint.evidence.prefetch_related("reviews").order_by("created", "pk"))
-    evidence_by_incident = {i.pk: [e for e in evidence if e.incident_id == i.pk] for i in incidents}
-    route = route_for_complaint(complaint, kinds=[i.kind for i in incidents])
-    return {
+    context = {
         "complaint": complaint,
-        "incidents": incidents,
-        "evidence_groups": [(i, evidence_by_incident[i.pk]) for i in incidents if evidence_by_incident[i.pk]],
-        "loose_evidence": [e for e in evidence if e.incident_id is None],
-        "evidence_count": len(evidence),
-        "can_upload": permissions.can_upload_evidence(user, complaint),
-        "can_manage_evidence": permissions.can_manage_evidence(user, complaint),
-        "accepted_extensions": ",".join(ACCEPTED_EXTENSIONS),
+        "incidents": list(complaint.incidents.all()),
         "events": events,
         "actions": actions,
         "can_edit": permissions.can_edit_details(user, complaint),
         "can_add_incident": permissions.can_add_incident(user, complaint),
         "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
         "is_filer": complaint.filer_id == user.pk,
-        # Which collection-conduct rules each incident breaks (badges under each incident).
-        "breaches": breaches_for_complaint(complaint, incidents=incidents),
-        "route": route,
-        **escalation_panel(user, complaint, route=route),
-        "info_requests": list(complaint.info_requests.all()),
-        **case_panel_context(request, complaint, incidents=incidents),
     }
+    # Evidence, the route and escalations, the case panel: the apps above add their parts.
+    return page.add_sections(request, complaint, context)
 
 
 @login_required

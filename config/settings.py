@@ -48,14 +48,16 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The project's apps, from the bottom layer up: each imports only those above it in
+    # this list (tests/test_layers.py).
     "lib",
     "accounts",
+    "audit",
     "complaints",
     "evidence",
     "regulators",
     "cases",
     "notifications",
-    "audit",
 ]
 
 MIDDLEWARE = [

@@ -13,12 +13,16 @@ class NotificationsConfig(AppConfig):
 
         from accounts.events import on_security_event
         from accounts.privacy import register
+        from complaints.hooks import on_submitted
 
         from .models import Reminder
         from .personal_data import PART
         from .services import forget_unread_count, tell_security_event
+        from .tasks import nudge_sweep
 
         post_save.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-saved")
         post_delete.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-deleted")
         on_security_event(tell_security_event)
         register(PART)
+        # The acknowledgement of a submission goes out at once, not at the next scheduled sweep.
+        on_submitted(nudge_sweep)

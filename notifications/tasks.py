@@ -11,3 +11,8 @@ def sweep() -> dict[str, int]:
     """Plan, cancel and send reminders. Beat runs it on a schedule; submissions nudge it."""
     result = services.sweep(now=timezone.now())
     return {"planned": result.planned, "cancelled": result.cancelled, "sent": result.sent}
+
+
+def nudge_sweep() -> None:
+    """Queue a sweep now (complaints.hooks.on_submitted; called after commit)."""
+    sweep.delay()

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from complaints import permissions
 from complaints.models import Complaint
 
+from .conduct import breaches_for_complaint
 from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
 from .models import AWAITING_STATUSES, EscalationStatus
 from .routing import route_for_complaint
@@ -79,4 +80,17 @@ def escalation_panel(
             "letters": targets,
             "now": now,
         }
+    }
+
+
+def complaint_section(request: Any, complaint: Complaint, page: dict[str, Any]) -> dict[str, Any]:
+    """The complaint page's route, conduct badges and escalations (registered in
+    complaints/page.py)."""
+    incidents = page["incidents"]
+    route = route_for_complaint(complaint, kinds=[i.kind for i in incidents])
+    return {
+        # Which collection-conduct rules each incident breaks (badges under each incident).
+        "breaches": breaches_for_complaint(complaint, incidents=incidents),
+        "route": route,
+        **escalation_panel(request.user, complaint, route=route),
     }
