@@ -43,6 +43,7 @@ run: $(VENV)/.run-deps messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_lenders
 	$(BIN)/python manage.py seed_regulators
+	$(BIN)/python manage.py seed_conduct_rules
 	@echo "Starting web, worker and scheduler on http://127.0.0.1:8000 (Ctrl-C stops all three)"
 	$(BIN)/honcho start
 

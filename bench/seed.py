@@ -620,7 +620,7 @@ class Seeder:
         self._timed("timeline_events", TimelineEvent, fields, rows())
 
     def escalations(self) -> None:
-        from regulators.models import Escalation
+        from escalations.models import Escalation
 
         rng = self.rng
         first = self._next_id(Escalation)
@@ -930,15 +930,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from accounts.models import User
     from complaints.models import Complaint, Incident, TimelineEvent
+    from escalations.models import Escalation
     from evidence.models import Evidence
     from notifications.models import Delivery, Reminder
-    from regulators.models import Escalation
 
     if connection.vendor != "postgresql":
         sys.exit("bench.seed needs PostgreSQL (COPY).")
     started = time.perf_counter()
     call_command("seed_lenders", verbosity=0)
     call_command("seed_regulators", verbosity=0)
+    call_command("seed_conduct_rules", verbosity=0)
     now = timezone.now().replace(microsecond=0)
     media_root = Path(settings.MEDIA_ROOT)
     media_files = _media_files(media_root)

@@ -86,7 +86,7 @@ def _by_province(qs: Any) -> list[tuple[str, int]]:
 
 def _answered_in_time(now: datetime) -> Series:
     """Regulators only: did the answer come by its due date?"""
-    from regulators.models import Escalation
+    from escalations.models import Escalation
 
     qs = Escalation.objects.filter(regulator__isnull=False, due_at__isnull=False).exclude(status="drafted")
     in_time = qs.filter(answered_at__isnull=False, answered_at__lte=F("due_at")).count()

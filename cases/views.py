@@ -21,8 +21,8 @@ from complaints import permissions
 from complaints.models import HarassmentKind, normalize_collector_id
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
+from escalations.conduct import BEIJING
 from evidence.views import get_evidence_for_user
-from regulators.conduct import BEIJING
 
 from . import selectors, services, stats
 from .forms import (

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "complaints",
     "evidence",
     "regulators",
+    "escalations",
     "cases",
     "notifications",
 ]
@@ -314,7 +315,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 24 * 60 * 60,
     },
     "mark-overdue-escalations": {
-        "task": "regulators.tasks.mark_overdue_escalations",
+        "task": "escalations.tasks.mark_overdue_escalations",
         "schedule": 60 * 60,
     },
 }

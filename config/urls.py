@@ -4,7 +4,9 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from complaints import views as complaint_views
+from escalations import urls as escalation_urls
 from lib import health
+from regulators import urls as regulator_urls
 
 admin.site.site_header = "催收投诉 · Collection complaints"
 admin.site.site_title = "催收投诉"
@@ -16,7 +18,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("complaints/", include("complaints.urls")),
-    path("regulators/", include("regulators.urls")),
+    # One namespace for the directory and for escalations and letters, whose URL names
+    # (regulators:letter...) predate their own app.
+    path("regulators/", include((regulator_urls.urlpatterns + escalation_urls.urlpatterns, "regulators"))),
     path("evidence/", include("evidence.urls")),
     path("cases/", include("cases.urls")),
     path("notifications/", include("notifications.urls")),

@@ -312,7 +312,7 @@ def _plan_directory_digest(now: datetime) -> Iterator[Due]:
 
 def _plan_escalations(now: datetime) -> Iterator[Due]:
     try:
-        from regulators.escalations import awaiting_answer
+        from escalations.services import awaiting_answer
     except ImportError:  # escalations not installed in this build
         return
     # Only escalations without their reminder yet, and a bounded number per sweep: working
@@ -425,7 +425,7 @@ def _obsolete() -> Q:
     )
     q |= Q(kind__in=[Kind.LIMITATION_90, Kind.LIMITATION_30]) & Q(complaint__status__in=CLOSED)
     try:
-        from regulators.escalations import answered_ids_subquery
+        from escalations.services import answered_ids_subquery
 
         q |= Q(kind__in=[Kind.ESCALATION_DUE_SOON, Kind.ESCALATION_OVERDUE]) & Exists(answered_ids_subquery())
     except ImportError:

@@ -193,7 +193,7 @@ def supervised_institution(complaint: Complaint) -> tuple[Lender, bool]:
     return _surviving(complaint.lender), True  # type: ignore[return-value]
 
 
-def _find(entries: list[Regulator], kind: str, province: str) -> Regulator | None:
+def find_rule(entries: list[Regulator], kind: str, province: str) -> Regulator | None:
     """The province's own entry of this kind, else the national one.
 
     Among several (an admin added a second), the most recently checked wins.
@@ -239,9 +239,9 @@ def route_for_complaint(complaint: Complaint, *, kinds: Iterable[str] | None = N
                 {"lender": complaint.lender, "reasons": [rule.reason], "notes": [], "rules": [rule.name]}
             )
             continue
-        regulator = _find(entries, rule.target, complaint.province)
+        regulator = find_rule(entries, rule.target, complaint.province)
         if regulator is None and rule.fallback:
-            regulator = _find(entries, rule.fallback, "")
+            regulator = find_rule(entries, rule.fallback, "")
         if regulator is None:
             continue
         notes = []

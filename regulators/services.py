@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .forms import IMPORT_FIELDS, RegulatorCsvForm
-from .models import ConductRule, Regulator
-from .seed_data import CONDUCT_RULES, seed_entries
+from .models import Regulator
+from .seed_data import seed_entries
 
 # seed_key and verified_at are exported for reference and ignored on import: seeding
 # owns seed_key, and only an admin's check (not a spreadsheet) sets verified_at.
@@ -57,25 +57,6 @@ def regulators_seed(*, entries: Iterable[Mapping[str, Any]] | None = None) -> Se
         key = data.pop("seed_key")
         # get_or_create copes with a second seed run racing this one on the unique key.
         _regulator, was_created = Regulator.objects.get_or_create(seed_key=key, defaults=data)
-        if was_created:
-            created += 1
-        else:
-            existing += 1
-    return SeedResult(created=created, existing=existing)
-
-
-@transaction.atomic
-def conduct_rules_seed(*, rules: Iterable[Mapping[str, Any]] | None = None) -> SeedResult:
-    """Create the seeded conduct rules that are missing, matched by code.
-
-    Like regulators_seed: an existing rule is never touched, so a limit or an hour an
-    admin corrected, or a rule they switched off, survives every later run.
-    """
-    created = existing = 0
-    for rule in CONDUCT_RULES if rules is None else rules:
-        data = dict(rule)
-        code = data.pop("code")
-        _rule, was_created = ConductRule.objects.get_or_create(code=code, defaults=data)
         if was_created:
             created += 1
         else:

@@ -102,3 +102,22 @@ def advocate(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="root", phone="13900009999", role="admin", is_staff=True, is_superuser=True)
+
+
+# --- The seeded directory and conduct rules, as `make run` leaves them ----------------
+
+
+@pytest.fixture
+def seeded(db) -> None:
+    """The directory as `seed_regulators` leaves it."""
+    from regulators.services import regulators_seed
+
+    regulators_seed()
+
+
+@pytest.fixture
+def conduct_rules(db) -> None:
+    """The conduct rules as `seed_conduct_rules` leaves them."""
+    from escalations.seed import conduct_rules_seed
+
+    conduct_rules_seed()

@@ -43,6 +43,7 @@ def test_the_layers_are_the_apps_in_order():
         "complaints",
         "evidence",
         "regulators",
+        "escalations",
         "cases",
         "notifications",
     ]

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from cases import collectors
 from complaints.models import Complaint, Status, TimelineEvent
+from escalations.models import Escalation, EscalationStatus
 from evidence.models import Evidence
-from regulators.models import Escalation, EscalationStatus
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import regulators.models
+import escalations.models
 from django.db import migrations, models
 
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('digest', models.CharField(max_length=64)),
                 ('state', models.CharField(choices=[('pending', 'being prepared'), ('ready', 'ready'), ('failed', 'failed')], default='pending', max_length=10)),
                 ('text', models.TextField(blank=True)),
-                ('file', models.FileField(blank=True, max_length=255, upload_to=regulators.models.letter_pdf_upload_to)),
+                ('file', models.FileField(blank=True, max_length=255, upload_to=escalations.models.letter_pdf_upload_to)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),
                 ('error', models.CharField(blank=True, max_length=300)),
                 ('created', models.DateTimeField(default=django.utils.timezone.now)),

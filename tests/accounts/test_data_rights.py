@@ -94,7 +94,7 @@ def test_deleting_the_account_leaves_no_personal_field_and_no_file(client, borro
 def test_deleting_the_account_erases_the_rendered_letters(client, borrower, alices_case, tasks_run_here):
     from django.test import TestCase
 
-    from regulators.models import LetterPdf
+    from escalations.models import LetterPdf
 
     letter = reverse("regulators:letter_pdf", args=[alices_case.reference, f"lender-{alices_case.lender_id}"])
     with TestCase.captureOnCommitCallbacks(execute=True):

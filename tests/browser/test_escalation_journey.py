@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from complaints.models import HarassmentKind, LicenceType, Province, Status
-from regulators.models import Escalation, EscalationStatus
+from escalations.models import Escalation, EscalationStatus
 from regulators.services import regulators_seed
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory
 

@@ -92,7 +92,7 @@ def test_the_dashboard_shows_the_share_of_regulators_answering_in_time(client, a
 
     from django.utils import timezone
 
-    from regulators.models import Escalation
+    from escalations.models import Escalation
     from tests.factories import RegulatorFactory
 
     regulator = RegulatorFactory(kind="nfra", deadline_days=15)

@@ -272,8 +272,8 @@ def test_the_command_has_a_dry_run_and_a_moved_clock(alice):
 
 
 def _escalation(complaint, actor, sent_at):
-    from regulators import escalations
-    from regulators.models import EscalationChannel
+    from escalations import services as escalations
+    from escalations.models import EscalationChannel
 
     return escalations.escalation_record(
         complaint=complaint,
@@ -304,7 +304,7 @@ def test_an_answer_due_soon_and_then_overdue_reaches_the_borrower_and_the_advoca
 
 
 def test_an_answer_cancels_the_waiting_reminders(alice):
-    from regulators import escalations
+    from escalations import services as escalations
 
     complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED)
     IncidentFactory(complaint=complaint)

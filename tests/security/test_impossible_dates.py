@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint, Status
 from complaints.services import ComplaintError, incident_add
-from regulators.escalations import escalation_acknowledge, escalation_record, escalation_record_answer
-from regulators.models import Escalation
+from escalations.models import Escalation
+from escalations.services import escalation_acknowledge, escalation_record, escalation_record_answer
 from tests.complaints.test_filing import filing, incident
 from tests.factories import ComplaintFactory, LenderFactory
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from cases.models import InfoRequest
 from complaints.models import Status
+from escalations.models import Escalation
 from evidence.models import Evidence
-from regulators.models import Escalation
 from tests.evidence import files
 from tests.factories import ComplaintFactory, IncidentFactory
 

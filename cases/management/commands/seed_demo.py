@@ -162,6 +162,7 @@ class Command(BaseCommand):
             )
         call_command("seed_lenders", stdout=self.stdout)
         call_command("seed_regulators", stdout=self.stdout)
+        call_command("seed_conduct_rules", stdout=self.stdout)
         users = self._accounts()
         for username, stories in DEMO_STORIES.items():
             self._stories(users[username], stories, users["advocate1"])

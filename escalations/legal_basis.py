@@ -8,7 +8,7 @@ paraphrase (they are not quotations), in the formal Chinese the letters use.
 
 Kept as a table in code for now: the letter template reads it. The conduct rules each
 incident is checked against (limits, hours, sources) are data admins edit already:
-ConductRule, applied by regulators.conduct; a later step may move these citations too.
+ConductRule, applied by escalations.conduct; a later step may move these citations too.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from complaints.models import HarassmentKind, Outcome
-
-from .models import RegulatorKind
+from regulators.models import RegulatorKind
 
 UNCONFIRMED_ARTICLE = "条款序号未经核实"
 SECONDARY = "依据公开报道或二手资料整理，未核对原文"

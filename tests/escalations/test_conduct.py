@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 
 from complaints.models import Channel, ContactedParty, HarassmentKind, Incident, Status
-from regulators.conduct import breaches_for_complaint, check_incident, in_quiet_hours
-from regulators.models import ConductRule
-from regulators.seed_data import CONDUCT_RULES
+from escalations.conduct import breaches_for_complaint, check_incident, in_quiet_hours
+from escalations.models import ConductRule
+from escalations.seed_data import CONDUCT_RULES
+from tests.escalations.conftest import CST
 from tests.factories import ComplaintFactory, IncidentFactory
-from tests.regulators.conftest import CST
 
 SEEDED = {rule["code"]: rule for rule in CONDUCT_RULES}
 
@@ -346,7 +346,7 @@ def admin_post(client, rule: ConductRule, **changes):
         **changes,
     }
     data = {k: v for k, v in data.items() if v != ""}
-    return client.post(reverse("admin:regulators_conductrule_change", args=[rule.pk]), data)
+    return client.post(reverse("admin:escalations_conductrule_change", args=[rule.pk]), data)
 
 
 @pytest.mark.django_db
@@ -400,7 +400,7 @@ def test_the_admin_refuses_a_kind_check_without_kinds(client, admin_user, conduc
 @pytest.mark.django_db
 def test_the_admin_lists_searches_and_filters_the_rules(client, admin_user, conduct_rules):
     client.force_login(admin_user)
-    changelist = reverse("admin:regulators_conductrule_changelist")
+    changelist = reverse("admin:escalations_conductrule_changelist")
 
     everything = client.get(changelist)
     searched = client.get(changelist, {"q": "恐吓"})

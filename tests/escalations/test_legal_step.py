@@ -9,10 +9,10 @@ import time_machine
 from django.urls import reverse
 
 from complaints.models import Channel, ContactedParty, HarassmentKind, Status
-from regulators.legal_step import limitation_last_day
+from escalations.legal_step import limitation_last_day
 from regulators.models import Regulator
+from tests.escalations.conftest import CST, HASHES
 from tests.factories import ComplaintFactory, IncidentFactory
-from tests.regulators.conftest import CST, HASHES
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import template
 
-from regulators import conduct
+from escalations import conduct
 
 register = template.Library()
 

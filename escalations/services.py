@@ -28,13 +28,13 @@ from complaints.models import Complaint, Lender, LicenceType, Status, TimelineEv
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence
 from lib.dates import EARLIEST_DAY, too_early_message
+from regulators.models import Regulator
 
 from .models import (
     AWAITING_STATUSES,
     Escalation,
     EscalationChannel,
     EscalationStatus,
-    Regulator,
 )
 from .workdays import WorkingCalendar
 
@@ -107,7 +107,7 @@ def compute_due_at(
     """When the answer is due for a complaint the body received at `received_at`.
 
     The day of receipt does not count. Working days skip weekends, public holidays and
-    count make-up working days (see regulators.workdays); a calendar-day period that
+    count make-up working days (see escalations.workdays); a calendar-day period that
     ends on a rest day moves to the next working day.
     """
     if deadline.days is None:

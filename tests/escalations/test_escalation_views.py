@@ -13,11 +13,11 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from complaints.models import Status
-from regulators.escalations import escalation_record
-from regulators.models import Escalation, EscalationStatus, LetterDraft
+from escalations.models import Escalation, EscalationStatus, LetterDraft
+from escalations.services import escalation_record
+from tests.escalations.conftest import CST, HASHES
 from tests.evidence import files
 from tests.factories import LenderFactory
-from tests.regulators.conftest import CST, HASHES
 
 pytestmark = pytest.mark.django_db
 

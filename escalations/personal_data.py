@@ -45,5 +45,5 @@ def erase(user: Any, now: datetime) -> Erased:
 PART = PersonalData(
     name="escalations",
     erase=erase,
-    models=("regulators.Escalation", "regulators.LetterDraft", "regulators.LetterPdf"),
+    models=("escalations.Escalation", "escalations.LetterDraft", "escalations.LetterPdf"),
 )

@@ -1,6 +1,6 @@
 """Complaint letters: one per target (the lender, or a regulator), in formal Chinese.
 
-A letter is plain text rendered from templates/regulators/letter.txt, which is Chinese
+A letter is plain text rendered from templates/escalations/letter.txt, which is Chinese
 whatever the page's language: the bodies read Chinese. The same text feeds every
 format (print page, plain text to paste into a portal, PDF). A borrower who edits it
 saves a LetterDraft, and from then on every format shows the edited text until they
@@ -39,11 +39,12 @@ from complaints.models import (
 from complaints.services import ComplaintError
 from evidence.models import Evidence
 from lib.phones import mask_phone
+from regulators.models import Regulator, RegulatorKind
 
 from .conduct import Breach, breaches_for_complaint
-from .escalations import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS
 from .legal_basis import citations_for
-from .models import EscalationChannel, EscalationStatus, LetterDraft, LetterPdf, Regulator, RegulatorKind
+from .models import EscalationChannel, EscalationStatus, LetterDraft, LetterPdf
+from .services import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS
 
 TARGET_KEY = re.compile(r"^(lender|regulator)-(\d{1,12})$")
 # The longest letter that may be saved or made into a PDF: about fifteen printed pages,
@@ -294,7 +295,7 @@ def letter_generate(*, complaint: Complaint, target: LetterTarget, viewer: Any, 
     context = letter_context(complaint=complaint, target=target, viewer=viewer, now=now)
     # Dates and any label rendered in the template follow Chinese conventions.
     with translation.override("zh-hans"):
-        text = render_to_string("regulators/letter.txt", context)
+        text = render_to_string("escalations/letter.txt", context)
     # The template's tags leave blank lines behind; at most one blank line between blocks.
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
@@ -396,7 +397,7 @@ def letter_pdf(*, text: str, title: str) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(
-        "regulators/letter_pdf.html", {"text": text, "title": title, "css": _letter_css()}
+        "escalations/letter_pdf.html", {"text": text, "title": title, "css": _letter_css()}
     )
     return HTML(string=html, url_fetcher=pdf_url_fetcher(), base_url=None).write_pdf()
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from regulators.models import HolidayOverride
-from regulators.workdays import WorkingCalendar, official_schedule_known
+from escalations.models import HolidayOverride
+from escalations.workdays import WorkingCalendar, official_schedule_known
 
 # The package alone: no admin overrides, no database.
 CALENDAR = WorkingCalendar(overrides={})

@@ -11,10 +11,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.urls import reverse
 from pypdf import PdfReader
 
-from regulators import letters, pdfs, tasks
-from regulators.models import LetterPdf
+from escalations import letters, pdfs, tasks
+from escalations.models import LetterPdf
+from tests.escalations.conftest import CST
 from tests.factories import IncidentFactory
-from tests.regulators.conftest import CST
 
 pytestmark = pytest.mark.django_db
 

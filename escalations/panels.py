@@ -1,4 +1,4 @@
-"""What the complaint page needs for its "Escalations" section (templates/regulators/_escalations.html).
+"""What the complaint page needs for its "Escalations" section (templates/escalations/_escalations.html).
 
 complaints.views._detail_context merges `escalation_panel(user, complaint)` into its
 context, so that app does not need to know about escalations, forms or letters.
@@ -14,11 +14,11 @@ from django.utils.translation import get_language
 
 from complaints import permissions
 from complaints.models import Complaint
+from regulators.routing import route_for_complaint
 
 from .conduct import breaches_for_complaint
 from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
 from .models import AWAITING_STATUSES, EscalationStatus
-from .routing import route_for_complaint
 
 
 def _label(step: Any) -> str:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import pdfs
-from .escalations import escalations_mark_overdue
+from .services import escalations_mark_overdue
 
 # A letter within MAX_LETTER_CHARS renders in a few seconds; a minute means something is
 # wrong, and the row is marked failed rather than tried again.

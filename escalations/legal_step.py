@@ -14,12 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 from complaints.models import Complaint, HarassmentKind
+from regulators.models import Regulator, RegulatorKind
+from regulators.routing import RULES, find_rule
 
 from .conduct import BEIJING, breaches_for_complaint
 from .legal_basis import CITATIONS, Citation, citations_for
 from .letters import letter_evidence
-from .models import EscalationStatus, Regulator, RegulatorKind
-from .routing import RULES, _find
+from .models import EscalationStatus
 
 # What makes it a police matter: the route's own police rule, so the page and the
 # route never disagree.
@@ -64,11 +65,11 @@ def _directory(province: str) -> dict[str, Regulator | None]:
             active=True, kind__in=[RegulatorKind.POLICE, RegulatorKind.LEGAL_AID, RegulatorKind.COURT]
         )
     )
-    return {kind: _find(entries, kind, province) for kind in ("police", "legal_aid", "court")}
+    return {kind: find_rule(entries, kind, province) for kind in ("police", "legal_aid", "court")}
 
 
 def legal_step_context(*, complaint: Complaint, now: datetime) -> dict[str, Any]:
-    """Everything templates/regulators/legal_step.html shows. Five queries, whatever the complaint's size."""
+    """Everything templates/escalations/legal_step.html shows. Five queries, whatever the complaint's size."""
     incidents = list(complaint.incidents.all())
     breaches = breaches_for_complaint(complaint, incidents=incidents)
     labels = dict(HarassmentKind.choices)

@@ -11,12 +11,12 @@ from pypdf import PdfReader
 
 from complaints.models import Channel, HarassmentKind
 from complaints.services import ComplaintError
-from regulators import letters
-from regulators.escalations import escalation_record
-from regulators.letters import LetterTarget
-from regulators.models import ConductRule
+from escalations import letters
+from escalations.letters import LetterTarget
+from escalations.models import ConductRule
+from escalations.services import escalation_record
+from tests.escalations.conftest import CST, HASHES, RECORDED, add_evidence
 from tests.factories import IncidentFactory
-from tests.regulators.conftest import CST, HASHES, RECORDED, add_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -298,7 +298,7 @@ def test_a_description_ending_in_a_full_stop_gets_only_one(borrower):
     from django.utils import timezone
 
     from complaints.models import Status
-    from regulators.letters import letter_generate, resolve_target
+    from escalations.letters import letter_generate, resolve_target
     from tests.factories import ComplaintFactory, IncidentFactory
 
     complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)

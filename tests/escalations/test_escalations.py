@@ -11,8 +11,8 @@ from django.db.models import Exists, F
 
 from complaints.models import LicenceType, Status, TimelineEvent
 from complaints.services import ComplaintError
-from regulators import escalations as svc
-from regulators.models import Escalation, EscalationChannel, EscalationStatus
+from escalations import services as svc
+from escalations.models import Escalation, EscalationChannel, EscalationStatus
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, RegulatorFactory
 
 pytestmark = pytest.mark.django_db

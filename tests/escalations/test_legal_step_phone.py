@@ -10,10 +10,11 @@ from django.urls import reverse
 from playwright.sync_api import Page
 
 from complaints.models import Channel, ContactedParty, HarassmentKind, Status
-from regulators.services import conduct_rules_seed, regulators_seed
+from escalations.seed import conduct_rules_seed
+from regulators.services import regulators_seed
 from tests.browser.conftest import PHONE, horizontal_overflow, serious_accessibility_violations
+from tests.escalations.conftest import CST, add_evidence
 from tests.factories import ComplaintFactory, IncidentFactory
-from tests.regulators.conftest import CST, add_evidence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,7 @@
 
 WeasyPrint needs seconds for a long letter (a 160,000-character letter took 11 s), far
 too long to hold a web worker. So the view only asks: `letter_pdf_request` finds the
-row for this exact text, or creates it and queues `regulators.tasks.render_letter_pdf`;
+row for this exact text, or creates it and queues `escalations.tasks.render_letter_pdf`;
 the page refreshes itself until the file is there. A version is the digest of the text,
 the title and the PDF template with its stylesheet, so the same letter is rendered once
 and any change (an edit, a new incident, a masked number for a caseworker, a new
@@ -58,7 +58,7 @@ def _format_version() -> str:
     """What else shapes the file: the template, the stylesheet and WeasyPrint's version."""
     css = finders.find("css/letter.css")
     parts = [
-        get_template("regulators/letter_pdf.html").template.source,
+        get_template("escalations/letter_pdf.html").template.source,
         Path(css).read_text(encoding="utf-8") if css else "",
         version("weasyprint"),
     ]
