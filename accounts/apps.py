@@ -7,9 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        # Connects the receivers that forget cached two-factor answers, in every process
-        # (a worker or a shell can change devices too, not only the web server).
-        from . import two_factor  # noqa: F401
         from .personal_data import PART
         from .privacy import register
 

@@ -5,6 +5,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+# lib.versions name of the accounts' data: bumped when an account is created, changed or
+# deleted by a service or the admin, for caches such as the advocates' hand-over list.
+PEOPLE_VERSION = "people"
+
 
 class Role(models.TextChoices):
     BORROWER = "borrower", _("Borrower")

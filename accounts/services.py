@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lib.sms import sms_backend
 
 from . import events
+from .devices import forget_device_answer
 from .models import Consent, Role, User
 from .notice import NOTICE_VERSION
 
@@ -111,6 +112,7 @@ def two_factor_device_confirm(
         old.delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    forget_device_answer(user.pk)
     events.security_event_emit(
         events.SecurityEvent(
             user=user,

@@ -13,9 +13,6 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,11 +20,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user, user_has_device
-from django_otp.models import Device
+from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions, services
+from .devices import has_confirmed_device
 from .middleware import may_be_logged_in
 
 
@@ -38,28 +35,6 @@ def two_factor_required(user: object) -> bool:
     if permissions.is_caseworker(user) and settings.TWO_FACTOR_REQUIRED_FOR_CASEWORKERS:
         return True
     return has_confirmed_device(user)
-
-
-def _device_cache_key(user_id: int) -> str:
-    return f"two-factor:has-device:{user_id}"
-
-
-def has_confirmed_device(user: object) -> bool:
-    """Asked on every page a logged-in user opens, so the answer is cached until one of
-    their devices changes (the receivers below); otherwise it costs a query per page."""
-    key = _device_cache_key(user.pk)  # type: ignore[attr-defined]
-    found = cache.get(key)
-    if found is None:
-        found = user_has_device(user, confirmed=True)
-        cache.set(key, found, 24 * 3600)
-    return bool(found)
-
-
-@receiver(post_save)
-@receiver(post_delete)
-def _forget_device_answer(sender: type, instance: object, **kwargs: object) -> None:
-    if isinstance(instance, Device):
-        cache.delete(_device_cache_key(instance.user_id))
 
 
 def _qr_svg(url: str) -> str:

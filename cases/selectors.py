@@ -24,9 +24,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import Role
+from accounts.models import PEOPLE_VERSION, Role
 from complaints import permissions
 from complaints.models import (
+    COMPLAINTS_VERSION,
     REFERENCE_ALPHABET,
     Complaint,
     Incident,
@@ -34,6 +35,7 @@ from complaints.models import (
     normalize_collector_id,
 )
 from evidence.models import Evidence
+from lib import versions
 from lib.phones import normalize_phone
 
 from . import collectors
@@ -147,13 +149,13 @@ def _search(text: str) -> Q:
     )
 
 
-_COUNTS_VERSION_KEY = "cases:queue-counts-version"
 # Counts also depend on the clock ("overdue"): a minute late at most.
 _COUNTS_SECONDS = 60
 
 
 def cached_status_counts(user: Any, params: dict[str, Any], qs: QuerySet[Complaint]) -> dict[str, int]:
-    """status_counts for the queue's tabs, cached until a complaint or an incident changes.
+    """status_counts for the queue's tabs, cached until a complaint or an incident changes
+    (every service that changes one bumps complaints' data version).
 
     Counting every open complaint by status was the queue's costliest query at 100,000
     complaints (`make bench`), and it is the same for every page of the same filters.
@@ -171,20 +173,13 @@ def cached_status_counts(user: Any, params: dict[str, Any], qs: QuerySet[Complai
         if name not in ("status", "sort", "per_page", "match")
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
-    version = cache.get_or_set(_COUNTS_VERSION_KEY, 0, None)
+    version = versions.version(COMPLAINTS_VERSION)
     key = f"cases:queue-counts:{version}:{user.pk}:{digest}"
     counts = cache.get(key)
     if counts is None:
         counts = status_counts(qs)
         cache.set(key, counts, _COUNTS_SECONDS)
     return counts
-
-
-def forget_queue_counts(**kwargs: Any) -> None:
-    try:
-        cache.incr(_COUNTS_VERSION_KEY)
-    except ValueError:  # not there yet (or evicted): any new value makes old keys unreachable
-        cache.set(_COUNTS_VERSION_KEY, 1, None)
 
 
 def status_counts(qs: QuerySet[Complaint]) -> dict[str, int]:
@@ -279,18 +274,12 @@ def caseworkers() -> list[Any]:
     )
 
 
-_CASEWORKERS_CACHE_KEY = "cases:caseworker-choices"
-
-
 def caseworker_choices() -> list[tuple[int, str]]:
     """(id, name) of who a case can be handed to. Every case page lists them, so the list
-    is cached until a user changes (cases.apps connects the receiver)."""
-    found = cache.get(_CASEWORKERS_CACHE_KEY)
+    is cached until someone's account changes (accounts bumps the people version)."""
+    key = f"cases:caseworker-choices:{versions.version(PEOPLE_VERSION)}"
+    found = cache.get(key)
     if found is None:
         found = [(u.pk, str(u)) for u in caseworkers()]
-        cache.set(_CASEWORKERS_CACHE_KEY, found, 3600)
+        cache.set(key, found, 3600)
     return found
-
-
-def forget_caseworkers(**kwargs: Any) -> None:
-    cache.delete(_CASEWORKERS_CACHE_KEY)

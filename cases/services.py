@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import permissions
-from complaints.models import Complaint, TimelineEvent
+from complaints.models import COMPLAINTS_VERSION, Complaint, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 from evidence.models import Evidence
+from lib import versions
 
 from .models import EvidenceReview, InfoRequest
 
@@ -41,6 +42,7 @@ def case_assign(
         raise ComplaintError(_("Nothing changed: the case already has this assignee."))
     complaint.assignee = assignee
     complaint.save(update_fields=["assignee", "updated"])
+    versions.bump(COMPLAINTS_VERSION)
     # Borrowers see that someone took the case, not who: volunteers keep their privacy.
     note = (
         _("An advocate is now handling this case.") if assignee else _("The case is waiting for an advocate.")
@@ -80,6 +82,7 @@ def info_request_create(
     if complaint.waiting_for_borrower_since is None:
         complaint.waiting_for_borrower_since = now
         complaint.save(update_fields=["waiting_for_borrower_since", "updated"])
+        versions.bump(COMPLAINTS_VERSION)
     timeline_log(
         complaint, kind=TimelineEvent.Kind.INFO_REQUESTED, actor=actor, now=now, note=request.message
     )
@@ -106,6 +109,7 @@ def info_request_answer(
     if not complaint.info_requests.filter(answered_at__isnull=True).exists():
         complaint.waiting_for_borrower_since = None
         complaint.save(update_fields=["waiting_for_borrower_since", "updated"])
+        versions.bump(COMPLAINTS_VERSION)
     timeline_log(
         complaint, kind=TimelineEvent.Kind.INFO_PROVIDED, actor=actor, now=now, note=request.response
     )

@@ -7,7 +7,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Complaint, Incident, Lender, Outcome, TimelineEvent
+from lib.admin import VersionedAdminMixin
+
+from .models import COMPLAINTS_VERSION, Complaint, Incident, Lender, Outcome, TimelineEvent
 
 
 @admin.register(Lender)
@@ -78,7 +80,8 @@ class ComplaintAdminForm(forms.ModelForm):
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(admin.ModelAdmin):
+class ComplaintAdmin(VersionedAdminMixin, admin.ModelAdmin):
+    versions_bumped = (COMPLAINTS_VERSION,)
     form = ComplaintAdminForm
     list_display = (
         "reference",
@@ -102,7 +105,8 @@ class ComplaintAdmin(admin.ModelAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(VersionedAdminMixin, admin.ModelAdmin):
+    versions_bumped = (COMPLAINTS_VERSION,)
     list_display = ("complaint", "occurred_at", "channel", "kind", "collector_id")
     list_filter = ("kind", "channel")
     search_fields = ("complaint__reference", "collector_id_normalized", "description")

@@ -21,6 +21,11 @@ def new_reference() -> str:
     return f"{raw[:half]}-{raw[half:]}"
 
 
+# lib.versions name of complaints' and incidents' data: bumped by every service that
+# changes them, for caches that summarise many complaints (the queue's tab counts).
+COMPLAINTS_VERSION = "complaints"
+
+
 class LicenceType(models.TextChoices):
     BANK = "bank", _("Bank")
     CONSUMER_FINANCE = "consumer_finance", _("Consumer finance company")

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from accounts.privacy import Erased, PersonalData, iso, placeholder_account
+from lib import versions
 
-from .models import Complaint, Incident, TimelineEvent
+from .models import COMPLAINTS_VERSION, Complaint, Incident, TimelineEvent
 
 ComplaintExport = Callable[[Complaint], dict[str, Any]]
 
@@ -82,6 +83,7 @@ def erase(user: Any, now: datetime) -> Erased:
         funding_institution=None,
         updated=now,
     )
+    versions.bump(COMPLAINTS_VERSION)
     return Erased(counts={"complaints": kept})
 
 

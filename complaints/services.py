@@ -17,10 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib import versions
 from lib.dates import past_day_problem, past_moment_problem
 
 from . import hooks, permissions, workflow
 from .models import (
+    COMPLAINTS_VERSION,
     Complaint,
     Incident,
     Lender,
@@ -213,9 +215,9 @@ def complaint_save_draft(
         incident = Incident(complaint=complaint, created_by=filer, created=now)
         _apply_incident(incident, incident_data, now=now)
         new_incidents.append(incident)
-    # One INSERT for all of them. Incidents have no save() logic or per-row signal to skip:
-    # the complaint's own save above tells the queue's cached counts that something changed.
+    # One INSERT for all of them: incidents have no save() logic or per-row signal to skip.
     Incident.objects.bulk_create(new_incidents)
+    versions.bump(COMPLAINTS_VERSION)
     return complaint
 
 
@@ -231,6 +233,7 @@ def incident_add(
     incident = Incident(complaint=complaint, created_by=actor, created=now)
     _apply_incident(incident, data, now=now)
     incident.save()
+    versions.bump(COMPLAINTS_VERSION)
     if not complaint.is_draft:
         hooks.collectors_changed([incident.collector_id_normalized])
         # Drafts are still being written; after filing, each new incident is news.
@@ -307,6 +310,7 @@ def complaint_transition(
     complaint.status = to_status
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
+    versions.bump(COMPLAINTS_VERSION)
     timeline_log(
         complaint,
         kind=TimelineEvent.Kind.STATUS,

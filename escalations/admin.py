@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lib.admin import VersionedAdminMixin
+
 from . import workdays
+from .conduct import RULES_VERSION
 from .forms import ConductRuleAdminForm
 from .models import ConductRule, Escalation, HolidayOverride
 
@@ -43,12 +46,14 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConductRule)
-class ConductRuleAdmin(admin.ModelAdmin):
+class ConductRuleAdmin(VersionedAdminMixin, admin.ModelAdmin):
     """The collection-conduct rules incidents are checked against (escalations.conduct).
 
     A change here changes every complaint page and every letter generated from then on;
     letters a borrower already edited and saved keep their text.
     """
+
+    versions_bumped = (RULES_VERSION,)
 
     form = ConductRuleAdminForm
     list_display = (

@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ContactedParty, HarassmentKind, Incident
+from lib import versions
 from lib.phones import normalize_phone
 
 from .models import CheckKind, ConductRule
@@ -209,21 +210,19 @@ def check_incident(
     return breaches
 
 
-_RULES_CACHE_KEY = "regulators:active-conduct-rules"
+# lib.versions name of the conduct rules, bumped by their admin and their seed.
+RULES_VERSION = "conduct-rules"
 
 
 def active_conduct_rules() -> list[ConductRule]:
     """Every complaint page checks its incidents against these; admins change them rarely,
-    so they are cached until one is saved or deleted (regulators.apps connects that)."""
-    rules = cache.get(_RULES_CACHE_KEY)
+    so they are cached until one is saved or deleted (the admin and the seed bump them)."""
+    key = f"escalations:active-conduct-rules:{versions.version(RULES_VERSION)}"
+    rules = cache.get(key)
     if rules is None:
         rules = list(ConductRule.objects.filter(active=True))
-        cache.set(_RULES_CACHE_KEY, rules, 3600)
+        cache.set(key, rules, 3600)
     return rules
-
-
-def forget_conduct_rules(**kwargs: Any) -> None:
-    cache.delete(_RULES_CACHE_KEY)
 
 
 def breaches_for_complaint(

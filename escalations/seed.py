@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
+from lib import versions
 from regulators.services import SeedResult
 
+from .conduct import RULES_VERSION
 from .models import ConductRule
 from .seed_data import CONDUCT_RULES
 
@@ -29,4 +31,6 @@ def conduct_rules_seed(*, rules: Iterable[Mapping[str, Any]] | None = None) -> S
             created += 1
         else:
             existing += 1
+    if created:
+        versions.bump(RULES_VERSION)
     return SeedResult(created=created, existing=existing)

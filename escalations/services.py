@@ -24,9 +24,10 @@ from django.db.models import Min, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from complaints import permissions, workflow
-from complaints.models import Complaint, Lender, LicenceType, Status, TimelineEvent
+from complaints.models import COMPLAINTS_VERSION, Complaint, Lender, LicenceType, Status, TimelineEvent
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence
+from lib import versions
 from lib.dates import EARLIEST_DAY, too_early_message
 from regulators.models import Regulator
 
@@ -151,6 +152,7 @@ def refresh_next_due(complaint: Complaint) -> datetime | None:
         complaint_id=complaint.pk, status__in=AWAITING_STATUSES, due_at__isnull=False
     ).aggregate(due=Min("due_at"))["due"]
     Complaint.objects.filter(pk=complaint.pk).update(next_due_at=due)
+    versions.bump(COMPLAINTS_VERSION)  # the queue's "overdue" counts
     complaint.next_due_at = due
     return due
 

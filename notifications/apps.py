@@ -9,19 +9,14 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from accounts.events import on_security_event
         from accounts.privacy import register
         from complaints.hooks import on_submitted
 
-        from .models import Reminder
         from .personal_data import PART
-        from .services import forget_unread_count, tell_security_event
+        from .services import tell_security_event
         from .tasks import nudge_sweep
 
-        post_save.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-saved")
-        post_delete.connect(forget_unread_count, sender=Reminder, dispatch_uid="unread-count-deleted")
         on_security_event(tell_security_event)
         register(PART)
         # The acknowledgement of a submission goes out at once, not at the next scheduled sweep.

@@ -398,6 +398,7 @@ def reminder_create(due: Due, *, now: datetime) -> Reminder | None:
             )
     except IntegrityError:
         return None  # another sweep planned it first
+    forget_unread_counts([reminder.recipient_id])
     return reminder
 
 
@@ -581,8 +582,18 @@ def forget_unread_counts(user_ids: Any) -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def forget_unread_count(sender: Any, instance: Reminder, **kwargs: Any) -> None:
-    forget_unread_counts([instance.recipient_id])
+def reminder_mark_read(*, reminder: Reminder, now: datetime) -> Reminder:
+    if reminder.read_at is None:
+        reminder.read_at = now
+        reminder.save(update_fields=["read_at"])
+        forget_unread_counts([reminder.recipient_id])
+    return reminder
+
+
+def reminders_mark_all_read(*, user: Any, now: datetime) -> int:
+    marked = Reminder.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)
+    forget_unread_counts([user.pk])
+    return marked
 
 
 def tell_security_event(event: events.SecurityEvent) -> None:

@@ -29,9 +29,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
     # Scoped to the owner: someone else's id is simply not found.
     reminder = get_object_or_404(Reminder, pk=reminder_id, recipient=request.user)
-    if reminder.read_at is None:
-        reminder.read_at = timezone.now()
-        reminder.save(update_fields=["read_at"])
+    services.reminder_mark_read(reminder=reminder, now=timezone.now())
     target = reminder.link if request.POST.get("open") and reminder.link else None
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -41,8 +39,7 @@ def mark_read(request: HttpRequest, reminder_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    Reminder.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
-    services.forget_unread_counts([request.user.pk])
+    services.reminders_mark_all_read(user=request.user, now=timezone.now())
     messages.success(request, _("All notifications marked as read."))
     return redirect("notifications:inbox")
 

@@ -159,3 +159,25 @@ def test_borrowers_never_see_collector_pages(client, borrower):
 
     assert client.get(reverse("cases:collector", args=["17100009999"])).status_code == 404
     assert "cases/collectors" not in client.get(complaint.get_absolute_url()).content.decode()
+
+
+def test_a_new_advocate_appears_in_the_hand_over_list_at_once(client, advocate, admin_user, borrower):
+    """The list is cached for every case page; the admin's change must not wait for it."""
+    from cases.selectors import caseworker_choices
+
+    assert borrower.pk not in dict(caseworker_choices())
+    client.force_login(admin_user)
+    data = {
+        "username": borrower.username,
+        "role": "advocate",
+        "phone": borrower.phone,
+        "display_name": borrower.display_name,
+        "language": "zh-hans",
+        "is_active": "on",
+        "date_joined_0": "2026-11-01",
+        "date_joined_1": "10:00:00",
+    }
+    response = client.post(reverse("admin:accounts_user_change", args=[borrower.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert borrower.pk in dict(caseworker_choices())

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -25,6 +25,16 @@ def two_factor_on():
 
 def code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def turn_on(client, user) -> None:
+    """Two-step login turned on the way a person does it: the setup page, then a code."""
+    client.force_login(user)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    client.post(reverse("two_factor_setup"), {"token": code(device)})
+    device.refresh_from_db()
+    assert device.confirmed
 
 
 def login(client, user) -> None:
@@ -76,7 +86,7 @@ def test_borrowers_need_no_code_unless_they_turned_it_on(client, borrower):
     login(client, borrower)
     assert client.get(reverse("complaints:mine")).status_code == 200
 
-    TOTPDevice.objects.create(user=borrower, name="phone", confirmed=True)
+    turn_on(client, borrower)
     client.logout()
     login(client, borrower)
     assert client.get(reverse("complaints:mine"))["Location"].startswith(reverse("two_factor_verify"))
@@ -98,17 +108,24 @@ def test_a_device_set_up_in_another_session_is_required_at_once(client, borrower
     login(client, borrower)
     assert client.get(reverse("complaints:mine")).status_code == 200  # "no device" now cached
 
-    TOTPDevice.objects.create(user=borrower, name="phone", confirmed=True)
+    turn_on(Client(), borrower)
 
     assert client.get(reverse("complaints:mine"))["Location"].startswith(reverse("two_factor_verify"))
 
 
-def test_removing_the_device_lifts_the_requirement(client, borrower):
+def test_removing_the_device_lifts_the_requirement(client, borrower, admin_user):
+    """A lost phone, removed by an administrator in the admin."""
     device = TOTPDevice.objects.create(user=borrower, name="phone", confirmed=True)
     login(client, borrower)
     assert client.get(reverse("complaints:mine")).status_code == 302
+    staff = Client()
+    staff.force_login(admin_user)
+    staff_device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    staff.post(reverse("two_factor_verify"), {"token": code(staff_device)})
 
-    device.delete()
+    staff.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
 
     assert client.get(reverse("complaints:mine")).status_code == 200
 

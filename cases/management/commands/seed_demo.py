@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role, User
+from accounts.devices import forget_device_answer
+from accounts.models import PEOPLE_VERSION, Role, User
 from cases import services as case_services
 from complaints import services
 from complaints.models import (
@@ -31,6 +32,7 @@ from complaints.models import (
 )
 from evidence import demo_files
 from evidence import services as evidence_services
+from lib import versions
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published on purpose; refused without DEBUG
 DEMO_ACCOUNTS = [
@@ -198,7 +200,9 @@ class Command(BaseCommand):
             if role != Role.BORROWER and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
                 # Caseworkers need two-step login; `manage.py totp_code <name>` shows the code.
                 TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+                forget_device_answer(user.pk)
             users[username] = user
+        versions.bump(PEOPLE_VERSION)  # the advocates' hand-over list
         return users
 
     @transaction.atomic

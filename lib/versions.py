@@ -1,0 +1,31 @@
+"""Versions of data that caches summarise: a cache key that includes the version is
+unreachable once the data changes, so nothing has to find and delete the old entries.
+
+The code that changes the data calls `bump` (a service, an admin save): at once, and
+again after the transaction commits, because a page computed in between may have read
+the old rows and stored them under the new version. A version is a random token, not a
+counter: after an eviction a counter could start again at a number already used.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
+
+
+def _key(name: str) -> str:
+    return f"version:{name}"
+
+
+def version(name: str) -> str:
+    return cache.get_or_set(_key(name), lambda: uuid.uuid4().hex, None)
+
+
+def bump(name: str) -> None:
+    def new() -> None:
+        cache.set(_key(name), uuid.uuid4().hex, None)
+
+    new()
+    transaction.on_commit(new, robust=True)
