@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import Complaint, Incident
+from complaints.models import Channel, Complaint, ContactedParty, HarassmentKind, Incident
+from lib.phones import mask_phone
 
 # Tries at processing one file, the one that a worker died in counted too; after the last,
 # the file is left as it is and its filer is told.
@@ -201,9 +202,11 @@ class Proposal(models.Model):
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="proposals")
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="proposals")
     position = models.PositiveSmallIntegerField(default=0)
-    channel = models.CharField(_("how"), max_length=16)
-    kind = models.CharField(_("what they did"), max_length=24)
-    contacted = models.CharField(_("who was contacted"), max_length=20, default="self")
+    channel = models.CharField(_("how"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(_("what they did"), max_length=24, choices=HarassmentKind.choices)
+    contacted = models.CharField(
+        _("who was contacted"), max_length=20, choices=ContactedParty.choices, default=ContactedParty.SELF
+    )
     collector_id = models.CharField(_("collector's number or account"), max_length=80, blank=True)
     at = models.TimeField(_("time"), null=True, blank=True)
     # The day, when the screen printed one ("5月3日 21:43"); else `days_before` the
@@ -236,6 +239,10 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.at or ''}"
+
+    @property
+    def masked_numbers(self) -> list[str]:
+        return [mask_phone(n) for n in self.third_party_numbers]
 
     @property
     def call_count(self) -> int:

@@ -32,7 +32,7 @@ from complaints.models import Complaint, Incident, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 
 from . import contained
-from .models import MAX_PROCESSING_ATTEMPTS, Evidence
+from .models import MAX_PROCESSING_ATTEMPTS, Evidence, Reading
 from .validation import EvidenceRejected, MarkerScan, ffmpeg_path, inspect_file, safe_display_name
 
 logger = logging.getLogger(__name__)
@@ -489,6 +489,7 @@ def evidence_remove(*, evidence: Evidence, actor: Any, reason: str = "", now: da
         raise ComplaintError(_("Only the person who filed the complaint can remove evidence."))
     if complaint.is_draft:
         files = [f for f in (evidence.file, evidence.display_file, evidence.thumbnail) if f]
+        files += [r.redacted_file for r in Reading.objects.filter(evidence=evidence) if r.redacted_file]
         evidence.delete()
         # Files go only once the row is gone for good.
         transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files], robust=True)
