@@ -31,7 +31,7 @@ _CALL_WORDS = re.compile(r"呼入|呼出|未接|已接|来电|去电|拨出|通�
 # The status bar: a clock, a battery percentage, network names.
 _STATUS_BAR = re.compile(r"%|\b[45]G\b|LTE|WiFi|中国移动|中国联通|中国电信")
 # What a header carries besides the name: a back arrow, a menu, "details".
-_HEADER_NOISE = re.compile(r"^[<〈‹«\s]+|返回|[…⋯·:：>\s]+$|详情|\.\.\.$")
+_HEADER_NOISE = re.compile(r"^[<〈‹«|｜\s]+|返回|[…⋯·:：>\s]+$|详情|\.\.\.$")
 
 # Mainland mobiles, and landlines with their area code; digits may be split by a space or
 # a dash, and by a line break (the lines of one bubble are joined before searching).
@@ -321,6 +321,14 @@ def read_screen(
         return screen
     pad = max(2, round(min(line.height for line in lines) * 0.25))
     # The header: the first line near the top that is neither a time nor a call row.
+    # A clock above the header is the status bar's, lower on a photo of a screen.
+    while (
+        len(lines) > 1
+        and _TIME_LINE.match(lines[0].text)
+        and lines[1].top < height * 0.2
+        and not _TIME_LINE.match(lines[1].text)
+    ):
+        lines = lines[1:]
     body = lines
     first = lines[0]
     if first.top < height * 0.2 and not _TIME_LINE.match(first.text):
