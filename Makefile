@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick bench bench-quick bench-packages
+.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick bench bench-quick bench-packages ocr-report
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,15 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # gettext compiles the translations; ffmpeg verifies AMR recordings and makes playable
 # copies; pango and the Noto CJK fonts let WeasyPrint write Chinese letters as PDF (the
-# fonts are embedded); Chromium is for the browser tests.
+# fonts are embedded); Tesseract with its simplified-Chinese data reads screenshots;
+# Chromium is for the browser tests.
 system-packages:
 	@command -v msgfmt >/dev/null || sh scripts/apt-install gettext
 	@command -v ffmpeg >/dev/null || sh scripts/apt-install ffmpeg
 	@/sbin/ldconfig -p | grep -q libmagic.so.1 || sh scripts/apt-install libmagic1
 	@/sbin/ldconfig -p | grep -q libpango-1.0.so.0 || sh scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0
 	@[ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || sh scripts/apt-install fonts-noto-cjk
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || sh scripts/apt-install tesseract-ocr tesseract-ocr-chi-sim
 
 browser-packages: system-packages
 	@command -v chromium >/dev/null || sh scripts/apt-install chromium fonts-noto-cjk
@@ -83,6 +85,12 @@ bench: $(VENV)/.run-deps messages bench-packages
 
 bench-quick: $(VENV)/.run-deps messages bench-packages
 	$(BIN)/python -m bench.run --quick
+
+# How well screenshots are read: senders, times, the collector's text (CER) and every
+# third party's number gone from the covered copy, on screenshots drawn from known
+# content (the tests read a handful of them). Fails when a goal is missed.
+ocr-report: $(VENV)/.dev-deps system-packages
+	$(BIN)/python -m tests.evidence.ocr_report --json var/ocr-report.json
 
 clean:
 	rm -rf var/test-results .pytest_cache .ruff_cache

@@ -576,6 +576,48 @@ def measure_upload(server: Server, seed: dict[str, Any], repeats: int, names: li
     return results
 
 
+# A phone screenshot (3x, three messages, a relative's number) drawn as the tests draw them.
+_SCREENSHOT = (
+    "import sys; from tests.evidence.screenshots import encode, message_screen; "
+    "im, _ = message_screen(7, scale=3, groups=3); open(sys.argv[1], 'wb').write(encode(im))"
+)
+
+
+def measure_ocr(server: Server, seed: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """OCR of a screenshot, as the worker reads it after the upload's checks (in a child
+    process with the decoders' memory limit), against uploading the same file."""
+    from evidence import contained
+
+    file = FILES_DIR / "sms-screenshot-3x.png"
+    if not file.exists():
+        run([PY, "-c", _SCREENSHOT, str(file)])
+    cookie = f"{seed['session_cookie']}={seed['sessions']['borrower']}"
+    path = f"/evidence/complaints/{seed['featured']['upload_complaints'][0]}/upload/"
+    uploads, reads = [], []
+    work = VAR / "tmp"
+    work.mkdir(exist_ok=True)
+    upload_once(server.port, path, cookie, file)  # the first one imports the checking code
+    for _ in range(repeats):
+        seconds, status, body = upload_once(server.port, path, cookie, file)
+        if status != 200:
+            raise SystemExit(f"bench: upload of {file.name} answered {status}: {body[:300]!r}")
+        uploads.append(seconds)
+        start = time.perf_counter()
+        answer = contained.run("ocr", str(file), "60000000", str(work), "60", memory_mb=400, seconds=90)
+        reads.append(time.perf_counter() - start)
+        if "error" in answer or not answer.get("lines"):
+            raise SystemExit(f"bench: OCR of {file.name} failed: {answer}")
+    up, ocr = statistics.median(uploads), statistics.median(reads)
+    log(f"OCR of {file.name}: {ocr:.2f} s = {ocr / up:.0f}× its upload ({up * 1000:.0f} ms)")
+    return {
+        "file": file.name,
+        "bytes": file.stat().st_size,
+        "upload_s": round(up, 3),
+        "ocr_s": round(ocr, 3),
+        "ratio_to_upload": round(ocr / up, 1),
+    }
+
+
 def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
     found = {}
     for header in response.msg.get_all("Set-Cookie") or []:
@@ -1054,6 +1096,12 @@ def print_table(report: dict[str, Any]) -> None:
         )
     m = report["reminders"]
     print()
+    if "ocr" in report:
+        o = report["ocr"]
+        print(
+            f"OCR of a screenshot ({o['file']}, {o['bytes'] / 1e3:.0f} kB): {o['ocr_s']:.2f} s = "
+            f"{o['ratio_to_upload']:.0f}× its upload ({o['upload_s'] * 1000:.0f} ms), in the worker"
+        )
     for name, u in report["upload"].items():
         print(
             f"Upload {u['label']} ({name}, {u['bytes'] / 1e6:.1f} MB): {u['upload_s']:.2f} s = "
@@ -1177,6 +1225,7 @@ def main() -> None:
         log("upload")
         with phase("upload"):
             upload = measure_upload(servers["L"], seeds["L"], profile["uploads"], profile["upload_files"])
+            ocr = measure_ocr(servers["L"], seeds["L"], max(3, profile["uploads"]))
         log(f"filing {profile['filings']} complaints at L")
         with phase("filing"):
             filing = measure_filing(servers["L"], seeds["L"], profile["filings"], "L")
@@ -1191,6 +1240,7 @@ def main() -> None:
     (VAR / "raw.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     report = build_report(profile_name, profile, seeds, probes, sizes, ceilings, pages, measured, started)
     report["phases_s"] = PHASES
+    report["ocr"] = ocr
     (VAR / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(report)
     log(f"report: {VAR / 'report.json'} (phases, s: {PHASES})")

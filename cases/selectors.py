@@ -35,6 +35,7 @@ from complaints.models import (
     normalize_collector_id,
 )
 from evidence.models import Evidence
+from evidence.readings import complaints_with_text
 from lib import versions
 from lib.phones import normalize_phone
 
@@ -128,15 +129,18 @@ def _search(text: str) -> Q:
     tagged = [p.order_by().values("pk").annotate(src=Value(0)) for p in parts]
     found = tagged[0].union(*tagged[1:], by_number.annotate(src=Value(1))).order_by("src")
     rows = list(found[: _LISTED_MATCHES + 1])
+    # A phrase in the text read from screenshots (a collector agency's wording links
+    # cases the way a number does), looked up by its character pairs' index.
+    in_screenshots = complaints_with_text(text, limit=_LISTED_MATCHES) or []
     if len(rows) <= _LISTED_MATCHES:
         # A number nobody used yet looks, to the planner's statistics, like one used
         # thousands of times: given a subquery it reads every complaint (55 ms at 100,000).
-        match = Q(pk__in=sorted({row["pk"] for row in rows}))
+        match = Q(pk__in=sorted({row["pk"] for row in rows} | set(in_screenshots)))
     else:
         # Only a collector's number is named this often. Walking the complaints in the
         # page's order and probing the index for each stops after one page of matches.
         match = Q(Exists(by_number.filter(complaint_id=OuterRef("pk")))) | Q(
-            pk__in=[row["pk"] for row in rows if row["src"] == 0]
+            pk__in=[row["pk"] for row in rows if row["src"] == 0] + in_screenshots
         )
     if reference_like or len(digits) >= 5:
         return match

@@ -368,6 +368,9 @@ class Incident(models.Model):
         _("number of a contacted person (optional)"), max_length=20, blank=True
     )
     description = models.TextField(_("what was said or done"), blank=True, max_length=5000)
+    # A call log's calls of one day recorded as one incident: how many calls it stands
+    # for. The conduct-rule checks count each of them.
+    series_count = models.PositiveIntegerField(_("number of calls that day"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

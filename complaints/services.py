@@ -54,6 +54,7 @@ INCIDENT_FIELDS = (
     "contacted_count",
     "third_party_number",
     "description",
+    "series_count",
 )
 
 
@@ -143,6 +144,8 @@ def _apply_incident(incident: Incident, data: Mapping[str, Any], *, now: datetim
             setattr(incident, field, data[field] if data[field] is not None else "")
     if incident.contacted_count == "":
         incident.contacted_count = None
+    if incident.series_count == "":
+        incident.series_count = None
     incident.collector_id_normalized = normalize_collector_id(incident.collector_id)
 
 

@@ -129,18 +129,24 @@ def _sort_key(incident: Incident) -> tuple[datetime, int]:
     return (incident.occurred_at, incident.pk or 0)
 
 
+def _calls(incident: Incident) -> int:
+    """How many calls an incident stands for: a call log's series counts each of its calls."""
+    return getattr(incident, "series_count", None) or 1
+
+
 def _rank_in_day(
     incident: Incident, rule: ConductRule, same_day: Sequence[Incident], same: Callable[[Incident], bool]
 ) -> int:
-    """Which one of the day's counted incidents this is: 1 for the first.
+    """Which one of the day's counted calls the incident's last one is: 1 for the first.
 
     Counted: incidents on the rule's channels for which `same(other)` holds, the
-    incident itself included once however the caller passed it.
+    incident itself included once however the caller passed it; a series incident
+    counts as many calls as it stands for.
     """
     day = beijing_day(incident.occurred_at)
     mine = _sort_key(incident)
     earlier = sum(
-        1
+        _calls(other)
         for other in same_day
         if other is not incident
         and not (other.pk is not None and other.pk == incident.pk)
@@ -149,7 +155,7 @@ def _rank_in_day(
         and same(other)
         and _sort_key(other) < mine
     )
-    return earlier + 1
+    return earlier + _calls(incident)
 
 
 def _check(rule: ConductRule, incident: Incident, same_day: Sequence[Incident]) -> Breach | None:

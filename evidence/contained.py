@@ -284,7 +284,228 @@ def _pdf_check(path: str, max_objects: str, seconds: str) -> dict[str, Any]:
     return {"pages": pages}
 
 
-_JOBS = {"image_check": _image_check, "image_derive": _image_derive, "pdf_check": _pdf_check}
+# Reading screenshots ---------------------------------------------------------------------
+
+# Text smaller than this many pixels wide per screen point reads badly: a 1x screenshot
+# (360 px wide) loses the colon of "21:43". Narrow pictures are enlarged before reading.
+_OCR_MIN_WIDTH = 1000
+# A photo of a screen from a 50-megapixel camera is read at this size: more pixels only
+# cost time, the text is already many pixels high.
+_OCR_MAX_SIDE = 3000
+
+
+def _upright(im: Any) -> Any:
+    """The picture as the phone showed it (EXIF orientation applied), in RGB."""
+    from PIL import Image
+
+    orientation = im.getexif().get(0x0112)
+    method = _ORIENTATION.get(orientation) if isinstance(orientation, int) else None
+    im = im.convert("RGB") if im.mode != "RGB" else im
+    if method:
+        im = im.transpose(getattr(Image.Transpose, method))
+    return im
+
+
+def _photo_date(im: Any) -> str | None:
+    """The day the picture was taken, when the camera or the phone wrote it down."""
+    exif = im.getexif()
+    raw = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, DateTime
+    if isinstance(raw, str) and len(raw) >= 10 and raw[4] == ":" and raw[7] == ":":
+        return raw[:10].replace(":", "-")
+    return None
+
+
+def _hocr_lines(hocr: str, scale: float) -> list[dict[str, Any]]:
+    """Lines of text with a box for every character, in the original picture's pixels.
+
+    Tesseract's hOCR with character boxes; words are joined without a space unless both
+    sides are Latin letters or digits (Chinese has no spaces, and a phone number printed
+    as "139 1234 5678" keeps its own)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/1999/xhtml}"
+    # Tesseract names an external DTD, which ElementTree never fetches.
+    root = ET.fromstring(hocr.encode("utf-8"))  # noqa: S314 - our own tool's output
+    bbox = re.compile(r"(?:bbox|x_bboxes) (-?\d+) (-?\d+) (-?\d+) (-?\d+)")
+
+    def box_of(element: Any) -> list[int] | None:
+        match = bbox.search(element.get("title", ""))
+        if not match:
+            return None
+        return [round(int(v) / scale) for v in match.groups()]
+
+    lines = []
+    for line in root.iter(f"{ns}span"):
+        if line.get("class") not in ("ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"):
+            continue
+        text, chars = "", []
+        for word in line.iter(f"{ns}span"):
+            if word.get("class") != "ocrx_word":
+                continue
+            glyphs = [
+                (c.text or "", box_of(c)) for c in word.iter(f"{ns}span") if c.get("class") == "ocrx_cinfo"
+            ]
+            glyphs = [(t, b) for t, b in glyphs if t.strip() and b]
+            if not glyphs:
+                continue
+            if (
+                text
+                and text[-1].isascii()
+                and text[-1].isalnum()
+                and glyphs[0][0][0].isascii()
+                and glyphs[0][0][0].isalnum()
+            ):
+                text += " "
+                chars.append(None)
+            for glyph, box in glyphs:
+                for ch in glyph:
+                    text += ch
+                    chars.append(box)
+        if text.strip():
+            lines.append({"text": text, "box": box_of(line), "chars": chars})
+    return lines
+
+
+def _flatten_background(grey: Any) -> Any:
+    """Dark text on white, whatever it sat on: bubbles, bars and avatars become paper.
+
+    The background is what is left when everything thinner than a stroke-sized window is
+    closed over (dilate, then erode, at a quarter of the size for speed); the text is
+    how much darker than it each pixel is. A solid avatar beside a bubble otherwise
+    joins the bubble's first line, and Tesseract reads that line as Latin garbage."""
+    from PIL import Image, ImageChops, ImageFilter, ImageOps
+
+    small = grey.reduce(4)
+    background = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.MinFilter(5))
+    background = background.resize(grey.size, Image.Resampling.BILINEAR)
+    text = ImageOps.invert(ImageChops.subtract(background, grey))
+    # Grey time stamps on a grey page come out faint: darken the middle tones.
+    return text.point([round(255 * (v / 255) ** 2) for v in range(256)])
+
+
+def _garbage(lines: list[dict[str, Any]]) -> int:
+    """Latin letters in lines that are mostly Latin letters: a Chinese screen misread."""
+    count = 0
+    for line in lines:
+        text = line["text"]
+        letters = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+        if letters >= 4 and letters > sum(1 for ch in text if not ch.isascii()):
+            count += letters
+    return count
+
+
+def _ocr(path: str, max_pixels: str, work: str, seconds: str) -> dict[str, Any]:
+    """Simplified Chinese and English text of a screenshot, with character boxes.
+
+    The picture is made upright, grey, enlarged when narrow and made dark-on-light when
+    it is a dark-mode screen; Tesseract runs as a child of this process, so the memory
+    limit holds for it too, and with one thread."""
+    import shutil
+    import subprocess
+
+    from PIL import ImageOps, ImageStat
+
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        return {"error": "unavailable"}
+    im = _open_image(path, int(max_pixels))
+    if isinstance(im, dict):
+        return im
+    with im:
+        photo_date = _photo_date(im)
+        im.load()
+        upright = _upright(im)
+    width, height = upright.size
+    grey = upright.convert("L")
+    del upright
+    scale = 1.0
+    if width < _OCR_MIN_WIDTH:
+        scale = min(3.0, _OCR_MIN_WIDTH / width)
+    elif max(width, height) > _OCR_MAX_SIDE:
+        scale = _OCR_MAX_SIDE / max(width, height)
+    if scale != 1.0:
+        from PIL import Image
+
+        grey = grey.resize(
+            (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS
+        )
+    if ImageStat.Stat(grey).mean[0] < 110:
+        grey = ImageOps.invert(grey)
+    grey = _flatten_background(grey)
+    source = os.path.join(work, "ocr-input.png")
+    grey.save(source)
+    del grey
+
+    def read(layout: str) -> list[dict[str, Any]] | dict[str, Any]:
+        result = subprocess.run(  # noqa: S603 - a fixed program on our own file
+            [
+                tesseract,
+                source,
+                "stdout",
+                "-l",
+                "chi_sim+eng",
+                "--psm",
+                layout,
+                "-c",
+                "hocr_char_boxes=1",
+                "hocr",
+            ],
+            capture_output=True,
+            timeout=float(seconds) / 2,
+            check=False,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        )
+        if result.returncode != 0:
+            return {"error": "ocr_failed", "detail": result.stderr.decode(errors="replace")[-300:]}
+        return _hocr_lines(result.stdout.decode("utf-8", errors="replace"), scale)
+
+    # Automatic layout first; when a line came back as Latin garbage (Tesseract took a
+    # Chinese line for English), the page is read again as one block of text, and the
+    # reading with less garbage is kept.
+    lines = read("3")
+    if isinstance(lines, dict):
+        return lines
+    if _garbage(lines):
+        again = read("6")
+        if not isinstance(again, dict) and _garbage(again) < _garbage(lines):
+            lines = again
+    return {"width": width, "height": height, "lines": lines, "photo_date": photo_date}
+
+
+def _redact(path: str, max_pixels: str, boxes_path: str, out: str) -> dict[str, Any]:
+    """A copy of the picture, upright, with an opaque box over each rectangle in
+    `boxes_path` (JSON): flattened into one layer of RGB pixels and saved as a PNG with no
+    metadata, so nothing under a box survives in the file."""
+    from PIL import Image, ImageDraw
+
+    with open(boxes_path, encoding="utf-8") as f:
+        boxes = json.load(f)
+    im = _open_image(path, int(max_pixels))
+    if isinstance(im, dict):
+        return im
+    with im:
+        im.load()
+        upright = _upright(im)
+    flat = Image.new("RGB", upright.size, (0, 0, 0))
+    flat.paste(upright)
+    del upright
+    draw = ImageDraw.Draw(flat)
+    for x0, y0, x1, y1 in boxes:
+        draw.rectangle((x0, y0, x1, y1), fill=(0, 0, 0))
+    flat.info = {}
+    target = os.path.join(out, "redacted.png")
+    flat.save(target, format="PNG", optimize=False)
+    return {"file": "redacted.png", "width": flat.width, "height": flat.height}
+
+
+_JOBS = {
+    "image_check": _image_check,
+    "image_derive": _image_derive,
+    "pdf_check": _pdf_check,
+    "ocr": _ocr,
+    "redact": _redact,
+}
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
-"""The evidence package: every original plus a manifest, as one ZIP built while it is sent.
+"""The evidence package: every file plus a manifest, as one ZIP built while it is sent.
+
+It is what is shared with lenders and regulators: screenshots with third parties'
+numbers covered go in as their covered copy (the manifest gives both fingerprints), the
+rest as the originals.
 
 zipfile can write to a stream that cannot seek (it then writes data descriptors), so
 the archive is produced piece by piece and never held whole in memory or on disk.
@@ -10,21 +14,70 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from complaints.models import Complaint
 from lib.zipstream import ZipPipe
 
-from .models import Evidence
+from .models import Evidence, Reading
 
 _BLOCK = 256 * 1024
+
+
+def _reading(evidence: Evidence) -> Reading | None:
+    try:
+        return evidence.reading
+    except Reading.DoesNotExist:
+        return None
+
+
+def shared_copy(evidence: Evidence) -> tuple[Any, str, str]:
+    """What the package shares of a file: (field or None, extension, SHA-256).
+
+    A screenshot with something covered is shared as its covered copy; while that copy
+    is being made again (the borrower changed the boxes) the file is left out rather
+    than shared uncovered. Anything else is shared as the original."""
+    reading = _reading(evidence)
+    if reading is None or not reading.needs_redaction:
+        return evidence.file, evidence.extension, evidence.sha256
+    if reading.redacted_file:
+        return reading.redacted_file, ".png", reading.redacted_sha256
+    return None, "", ""
+
+
+def covered_summary(evidence: Evidence) -> str:
+    reading = _reading(evidence)
+    if reading is None:
+        return ""
+    covered = reading.covered
+    numbers = sum(1 for c in covered if c.get("kind") == "number")
+    names = sum(1 for c in covered if c.get("kind") == "name")
+    other = len(covered) - numbers - names
+    parts = []
+    if numbers:
+        parts.append(
+            ngettext("%(n)d other person's number", "%(n)d other people's numbers", numbers) % {"n": numbers}
+        )
+    if names:
+        parts.append(ngettext("%(n)d name", "%(n)d names", names) % {"n": names})
+    if other:
+        parts.append(ngettext("%(n)d other area", "%(n)d other areas", other) % {"n": other})
+    return ", ".join(parts)
 
 
 def archive_name(evidence: Evidence, index: int) -> str:
     # Numbered so that two files named alike never collide, and never a path from the user.
     stem = evidence.original_name.rsplit(".", 1)[0][:60].replace("/", "_") or "file"
+    field, extension, _sha = shared_copy(evidence)
+    if field is None:
+        return ""
+    if field is not evidence.file:
+        return f"evidence/{index:03d}-{stem}-covered{extension}"
     return f"evidence/{index:03d}-{stem}{evidence.extension}"
 
 
@@ -43,9 +96,18 @@ def manifest_rows(items: Iterable[tuple[int, Evidence]]) -> list[dict[str, str]]
                 "incident": str(evidence.incident) if evidence.incident_id else "",
                 "caption": evidence.caption,
                 "withdrawn": "yes" if evidence.is_withdrawn else "",
+                "covered": covered_summary(evidence),
+                "shared_sha256": _shared_sha(evidence),
             }
         )
     return rows
+
+
+def _shared_sha(evidence: Evidence) -> str:
+    field, _extension, sha256 = shared_copy(evidence)
+    if field is None:
+        return _("being made, not included")
+    return sha256
 
 
 def _csv_safe(value: str) -> str:
@@ -69,11 +131,14 @@ def stream_package(complaint: Complaint, evidence: list[Evidence]) -> Iterator[b
     pipe = ZipPipe()
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for index, item in items:
+            field, _extension, _sha = shared_copy(item)
+            if field is None:
+                continue  # never the uncovered original in its place
             info = zipfile.ZipInfo(
                 archive_name(item, index), date_time=timezone.localtime(item.created).timetuple()[:6]
             )
             info.compress_type = zipfile.ZIP_STORED
-            with item.file.open("rb") as source, archive.open(info, mode="w", force_zip64=True) as target:
+            with field.open("rb") as source, archive.open(info, mode="w", force_zip64=True) as target:
                 while block := source.read(_BLOCK):
                     target.write(block)
                     yield pipe.drain()

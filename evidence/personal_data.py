@@ -10,7 +10,7 @@ from typing import Any
 from accounts.privacy import Erased, PersonalData, iso
 from complaints.models import Complaint
 
-from .models import Evidence
+from .models import Evidence, Proposal, Reading
 
 
 def archive_name(evidence: Evidence) -> str:
@@ -43,8 +43,16 @@ def files(user: Any) -> Iterator[tuple[str, Any]]:
 def erase(user: Any, now: datetime) -> Erased:
     evidence = Evidence.objects.filter(complaint__filer=user)
     stored = [f for item in evidence for f in (item.file, item.display_file, item.thumbnail) if f]
+    # The covered copies; the readings, their pairs and the proposals go with the files.
+    stored += [r.redacted_file for r in Reading.objects.filter(evidence__in=evidence) if r.redacted_file]
+    Proposal.objects.filter(complaint__filer=user).delete()
     evidence.delete()
     return Erased(files=stored)
 
 
-PART = PersonalData(name="evidence", files=files, erase=erase, models=("evidence.Evidence",))
+PART = PersonalData(
+    name="evidence",
+    files=files,
+    erase=erase,
+    models=("evidence.Evidence", "evidence.Proposal", "evidence.ReadingGram"),
+)

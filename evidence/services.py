@@ -32,7 +32,7 @@ from complaints.models import Complaint, Incident, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 
 from . import contained
-from .models import MAX_PROCESSING_ATTEMPTS, Evidence
+from .models import MAX_PROCESSING_ATTEMPTS, Evidence, Reading
 from .validation import EvidenceRejected, MarkerScan, ffmpeg_path, inspect_file, safe_display_name
 
 logger = logging.getLogger(__name__)
@@ -278,7 +278,24 @@ def _make_image_copies(source: str, out: str) -> dict[str, Any]:
     return answer
 
 
-def _process_image(evidence: Evidence) -> None:
+def _read_screenshot(evidence: Evidence, source: str, now: datetime) -> None:
+    """OCR, proposed incidents and the covered copy. A picture OCR cannot read is still
+    good evidence: what went wrong is noted in its metadata, and the file is ready."""
+    from . import readings
+
+    try:
+        reading = readings.reading_make(evidence=evidence, path=source, now=now)
+    except readings.ReadingError as e:
+        evidence.metadata = {**evidence.metadata, "ocr": str(e)[:200]}
+        return
+    except Exception as e:  # noqa: BLE001 - OCR of a hostile picture may fail in any way
+        logger.warning("evidence %s: reading failed: %s", evidence.public_id, e)
+        evidence.metadata = {**evidence.metadata, "ocr": f"{type(e).__name__}"}
+        return
+    evidence.metadata = {**evidence.metadata, "ocr": "read", "ocr_seconds": reading.seconds}
+
+
+def _process_image(evidence: Evidence, now: datetime) -> None:
     with _local_copy(evidence) as (work, source):
         out = os.path.join(work, "out")
         os.mkdir(out)
@@ -289,6 +306,7 @@ def _process_image(evidence: Evidence) -> None:
         evidence.display_content_type = made["display_type"]
         with open(os.path.join(out, made["thumbnail"]), "rb") as f:
             evidence.thumbnail.save(made["thumbnail"], File(f), save=False)
+        _read_screenshot(evidence, source, now)
 
 
 def _probe_duration(path: str) -> float | None:
@@ -389,14 +407,15 @@ def _process_recording(evidence: Evidence) -> None:
 
 def evidence_process(*, evidence_id: int, now: datetime | None = None) -> Evidence | None:
     """Make the derived files of one evidence file. Running it twice does the work once."""
-    evidence = _claim(evidence_id, now or timezone.now())
+    now = now or timezone.now()
+    evidence = _claim(evidence_id, now)
     if evidence is None:
         return None
     evidence.state = Evidence.State.READY
     evidence.processing_error = ""
     try:
         if evidence.kind == Evidence.Kind.IMAGE:
-            _process_image(evidence)
+            _process_image(evidence, now)
         elif evidence.kind == Evidence.Kind.RECORDING:
             _process_recording(evidence)
     except _TRANSIENT as e:
@@ -470,6 +489,7 @@ def evidence_remove(*, evidence: Evidence, actor: Any, reason: str = "", now: da
         raise ComplaintError(_("Only the person who filed the complaint can remove evidence."))
     if complaint.is_draft:
         files = [f for f in (evidence.file, evidence.display_file, evidence.thumbnail) if f]
+        files += [r.redacted_file for r in Reading.objects.filter(evidence=evidence) if r.redacted_file]
         evidence.delete()
         # Files go only once the row is gone for good.
         transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files], robust=True)

@@ -25,3 +25,10 @@ def process_stalled_evidence() -> int:
     for evidence_id in ids:
         process_evidence.delay(evidence_id)
     return len(ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, max_retries=5)
+def redact_reading(reading_id: int, version: int) -> bool:
+    from .readings import reading_redact
+
+    return reading_redact(reading_id=reading_id, version=version)

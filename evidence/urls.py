@@ -2,7 +2,7 @@ from django.urls import path
 
 from complaints.urls import ReferenceConverter  # noqa: F401 - registers the "ref" converter
 
-from . import views
+from . import reading_views, views
 
 app_name = "evidence"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("<uuid:public_id>/", views.download, name="download"),
     path("<uuid:public_id>/caption/", views.caption, name="caption"),
     path("<uuid:public_id>/remove/", views.remove, name="remove"),
+    path("<uuid:public_id>/proposals/", reading_views.decide, name="proposals"),
+    path("<uuid:public_id>/proposals/<int:pk>/", reading_views.edit, name="proposal_edit"),
+    path("<uuid:public_id>/covers/", reading_views.covers, name="covers"),
+    path("<uuid:public_id>/text/", reading_views.text, name="text"),
 ]

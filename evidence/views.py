@@ -23,7 +23,7 @@ from lib.ranged import ranged_file_response
 from lib.responses import too_many_requests
 
 from . import package, services
-from .models import Evidence
+from .models import Evidence, Reading
 
 # Evidence bytes are hostile: never sniffed, never rendered as a page, never cached publicly.
 _HOSTILE_HEADERS = {
@@ -124,6 +124,10 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
         field, content_type, inline = evidence.thumbnail, "image/jpeg", True
         if field and field.name.endswith(".png"):
             content_type = "image/png"
+    elif variant == "redacted":
+        # The copy with third parties covered: what the package shares.
+        reading = Reading.objects.filter(evidence=evidence).first()
+        field, content_type, inline = (reading.redacted_file if reading else None), "image/png", True
     elif variant == "display":
         field, content_type, inline = evidence.display_file, evidence.display_content_type, True
         if not field and evidence.kind == Evidence.Kind.RECORDING:
@@ -143,6 +147,8 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
             detail=f"{evidence.public_id} {variant}",
         )
     name = evidence.original_name if variant == "original" else f"{variant}-{evidence.original_name}"
+    if variant == "redacted":
+        name = f"redacted-{evidence.original_name.rsplit('.', 1)[0]}.png"
     signed = signed_url(field, content_type=content_type, filename=name, as_attachment=not inline)
     if signed:
         # Object storage serves the bytes (and ranges) itself, through a link that expires.
@@ -166,7 +172,11 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def package_download(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
-    items = list(complaint.evidence.select_related("incident").order_by("created", "pk"))
+    items = list(
+        complaint.evidence.select_related("incident", "reading")
+        .defer("reading__lines", "reading__text", "reading__search_text")
+        .order_by("created", "pk")
+    )
     audit_record(actor=request.user, action=Action.DOWNLOAD_PACKAGE, complaint=complaint)
     response = StreamingHttpResponse(package.stream_package(complaint, items), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, f"evidence-{complaint.reference}.zip")
@@ -179,7 +189,12 @@ def package_download(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def manifest(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
-    items = list(enumerate(complaint.evidence.select_related("incident").order_by("created", "pk"), start=1))
+    evidence = (
+        complaint.evidence.select_related("incident", "reading")
+        .defer("reading__lines", "reading__text", "reading__search_text")
+        .order_by("created", "pk")
+    )
+    items = list(enumerate(evidence, start=1))
     return render(
         request, "evidence/manifest.html", {"complaint": complaint, "rows": package.manifest_rows(items)}
     )

@@ -61,6 +61,11 @@ def owned(borrower, advocate):
     escalation = Escalation.objects.create(
         complaint=complaint, lender=complaint.lender, channel="hotline", sent_at=timezone.now()
     )
+    from evidence.models import Proposal
+
+    proposal = Proposal.objects.create(
+        evidence=evidence, complaint=complaint, channel="sms", kind="threats", quote="再不还钱就上门"
+    )
     # Notifications belong to a person, not a complaint: this one is the borrower's.
     from notifications.models import Reminder
 
@@ -80,6 +85,7 @@ def owned(borrower, advocate):
         "reminder_id": reminder.pk,
         "escalation_id": escalation.pk,
         "target": f"lender-{complaint.lender_id}",
+        "pk": proposal.pk,
     }
 
 
