@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -16,8 +17,29 @@ from tests.factories import ComplaintFactory, IncidentFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def fragments_stored(monkeypatch):
+    """The names of the `{% fragment %}`s the pages store: caching is on here, as in
+    production, so the journey checks what users get from the cache."""
+    from django.core.cache import caches
+
+    assert not settings.DEBUG, "fragments are not cached with DEBUG on"
+    stored: list[str] = []
+    # On the class: each thread (the live server's too) has its own cache object.
+    backend = type(caches["default"])
+    real_set = backend.set
+
+    def recording_set(self, key, *args, **kwargs):
+        if key.startswith("fragment:"):
+            stored.append(key.split(":")[1])
+        return real_set(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "set", recording_set)
+    return stored
+
+
 def test_advocate_finds_an_overdue_case_and_asks_for_evidence(
-    live_server, page: Page, login_as, advocate, borrower
+    live_server, page: Page, login_as, advocate, borrower, fragments_stored
 ):
     overdue = ComplaintFactory(
         filer=borrower, status=Status.WAITING_LENDER, next_due_at=timezone.now() - timedelta(days=2)
@@ -53,3 +75,7 @@ def test_advocate_finds_an_overdue_case_and_asks_for_evidence(
     page.fill("#requests textarea", "已上传")
     page.locator("#requests button[type=submit]").click()
     expect(page.locator("#requests")).to_contain_text("已上传")
+    # The advocate's and the borrower's pages both came through cached fragments, and
+    # neither got the other's: no internal note above, the case panel only for advocates.
+    assert {"queue-rows", "timeline", "incidents"} <= set(fragments_stored)
+    expect(page.locator("body")).not_to_contain_text("转交给")
