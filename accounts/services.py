@@ -69,11 +69,21 @@ def consent_record(*, user: User, purpose: str, now: Any = None) -> Consent:
         notice_version=NOTICE_VERSION,
         defaults={"given_at": now or timezone.now()},
     )
+    user.__dict__.setdefault("_consented", set()).add(purpose)
     return consent
 
 
 def has_consented(user: User, purpose: str) -> bool:
-    return Consent.objects.filter(user=user, purpose=purpose, notice_version=NOTICE_VERSION).exists()
+    """Asked by the filing form and again by the submission it leads to: the answer is
+    kept on the user object for the rest of the request (consents are never withdrawn
+    by a page; the notice version is part of the query)."""
+    known = user.__dict__.setdefault("_consented", set())
+    if (
+        purpose not in known
+        and Consent.objects.filter(user=user, purpose=purpose, notice_version=NOTICE_VERSION).exists()
+    ):
+        known.add(purpose)
+    return purpose in known
 
 
 @transaction.atomic

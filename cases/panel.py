@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from audit.models import AuditEvent
 from complaints import permissions
 
-from . import selectors
+from . import selectors, services
 from .forms import AssignForm, InfoRequestForm, NoteForm
 
 
@@ -34,6 +34,7 @@ def case_panel_context(
 def complaint_section(request: HttpRequest, complaint: Any, page: dict[str, Any]) -> dict[str, Any]:
     """The complaint page's requests to the borrower, and the case panel for caseworkers
     (registered in complaints/page.py)."""
+    services.case_open(complaint=complaint, actor=request.user)
     return {
         "info_requests": list(complaint.info_requests.all()),
         **case_panel_context(request, complaint, incidents=page["incidents"]),

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_record
 from complaints import permissions
 from complaints.models import COMPLAINTS_VERSION, Complaint, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
@@ -139,3 +141,12 @@ def evidence_review(
         internal=True,
     )
     return review
+
+
+def case_open(*, complaint: Complaint, actor: Any) -> bool:
+    """An advocate or admin opened the case: in the audit trail (the borrower sees who
+    looked at their case). The filer opening their own complaint is not recorded."""
+    if not permissions.can_work_on_case(actor, complaint):
+        return False
+    audit_record(actor=actor, action=Action.VIEW_CASE, complaint=complaint)
+    return True

@@ -17,6 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import services as account_services
+from accounts.models import Consent
+from audit.models import Action
+from audit.services import audit_record
 from lib import versions
 from lib.dates import past_day_problem, past_moment_problem
 
@@ -251,16 +255,21 @@ def incident_add(
     return incident
 
 
-def _check_ready_to_submit(complaint: Complaint, *, has_incidents: bool) -> None:
-    missing = []
-    if not complaint.summary.strip():
-        missing.append(_("a short description of what happened"))
+def submission_problems(*, filer: Any, summary: str, has_incidents: bool) -> dict[str, str]:
+    """What stops a complaint from being submitted, by the field to fix: the filing form
+    shows each beside its field, and `complaint_transition` refuses with all of them."""
+    problems = {}
+    if not (summary or "").strip():
+        problems["summary"] = _("Please describe what happened before you submit.")
     if not has_incidents:
-        missing.append(_("at least one incident"))
-    if missing:
-        raise ComplaintError(
-            _("Before you submit, please add %(missing)s.") % {"missing": _(", ").join(missing)}
+        problems["incidents"] = _("Please record at least one incident before you submit.")
+    # Incidents name relatives and colleagues, recordings carry their voices: sensitive
+    # information that advocates may see only with the filer's recorded consent (PIPL 29).
+    if not account_services.has_consented(filer, Consent.Purpose.SENSITIVE):
+        problems["consent_sensitive"] = _(
+            "Please agree to how sensitive information is handled before you submit."
         )
+    return problems
 
 
 @transaction.atomic
@@ -271,11 +280,14 @@ def complaint_transition(
     to_status: str,
     note: str = "",
     now: datetime | None = None,
+    by_escalation: bool = False,
 ) -> Complaint:
     """Move a complaint to `to_status` if the workflow allows it for this actor.
 
     The row is locked first, so two people pressing buttons at once cannot both act on
-    the same old status.
+    the same old status. "Waiting for the lender / a regulator" only comes with an
+    escalation (`by_escalation`, escalations.services). Submitting needs a summary, an
+    incident and the filer's consent. Writes the timeline and the audit trail.
     """
     now = now or timezone.now()
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -291,6 +303,10 @@ def complaint_transition(
         )
     if not workflow.is_allowed(src, to_status, permissions.actor_kinds(actor, complaint)):
         raise ComplaintError(_("You are not allowed to make this change."))
+    if to_status in workflow.ESCALATION_ONLY and not by_escalation:
+        raise ComplaintError(
+            _("Record where you sent the complaint (under “Escalations”): the status follows from it.")
+        )
     note = (note or "").strip()
     if workflow.needs_reason(src, to_status) and not note:
         raise ComplaintError(_("Please say why."))
@@ -302,9 +318,18 @@ def complaint_transition(
         if first_submission or Status.DRAFT in (src, to_status)
         else []
     )
+    if to_status == Status.SUBMITTED:
+        # A first submission (also a discarded draft reopened) or a reopening: either way
+        # the complaint goes (again) to people who read it.
+        problems = submission_problems(
+            # The person pressing "submit" is the filer: their object already knows.
+            filer=actor if getattr(actor, "pk", None) == complaint.filer_id else complaint.filer,
+            summary=complaint.summary,
+            has_incidents=bool(keys) if first_submission else complaint.incidents.exists(),
+        )
+        if problems:
+            raise ComplaintError(" ".join(problems.values()))
     if first_submission:
-        # Also a discarded draft that is reopened: it is submitted now for the first time.
-        _check_ready_to_submit(complaint, has_incidents=bool(keys))
         complaint.submitted_at = now
         # Tell the borrower it arrived without waiting for the next scheduled sweep. If the
         # broker is down, robust=True keeps the submission; the scheduled sweep catches up.
@@ -323,6 +348,7 @@ def complaint_transition(
         from_status=src,
         to_status=to_status,
     )
+    audit_record(actor=actor, action=Action.STATUS_CHANGE, complaint=complaint, detail=to_status)
     return complaint
 
 

@@ -14,8 +14,6 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.models import Consent
-from audit.models import Action
-from audit.services import audit_record
 from lib import ratelimit
 from lib.responses import too_many_requests
 
@@ -52,22 +50,20 @@ def _save_complaint_form(
     new_incidents = [f.cleaned_data for f in formset.forms if f.has_changed()]
     if form.cleaned_data.get("consent_sensitive"):
         account_services.consent_record(user=request.user, purpose=Consent.Purpose.SENSITIVE)
-        needs_consent = False
-    else:
-        needs_consent = not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE)
     if wants_submit:
-        if needs_consent:
-            form.add_error(
-                "consent_sensitive",
-                _("Please agree to how sensitive information is handled before you submit."),
-            )
-        has_incidents = bool(new_incidents) or (complaint is not None and complaint.incidents.exists())
-        if not form.cleaned_data.get("summary", "").strip():
-            form.add_error("summary", _("Please describe what happened before you submit."))
-        if not has_incidents:
-            message = _("Please record at least one incident before you submit.")
-            # Beside the incident entry when the page has one (it always does with JS off).
-            (formset.forms[0] if formset.forms else form).add_error(None, message)
+        # The service's own rule for submitting, asked before saving so that each problem
+        # shows beside what fixes it.
+        problems = services.submission_problems(
+            filer=request.user,
+            summary=form.cleaned_data.get("summary", ""),
+            has_incidents=bool(new_incidents) or (complaint is not None and complaint.incidents.exists()),
+        )
+        for field, message in problems.items():
+            if field == "incidents":
+                # Beside the incident entry when the page has one (it always does with JS off).
+                (formset.forms[0] if formset.forms else form).add_error(None, message)
+            else:
+                form.add_error(field, message)
         if form.errors or any(f.errors for f in formset.forms):
             messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
             return None, form, formset
@@ -174,10 +170,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
             "needs_reason": workflow.needs_reason(complaint.status, target),
             "primary": target not in (Status.CLOSED,),
         }
+        # Moves that only an escalation makes have no button (complaints.workflow).
         for target in permissions.allowed_targets(user, complaint)
-        # Sending to a lender or a regulator is recorded as an escalation (with its due date
-        # and reminders), which moves the status itself; a bare button would skip all that.
-        if target not in (Status.WAITING_LENDER, Status.WAITING_REGULATOR)
     ]
     context = {
         "complaint": complaint,
@@ -196,8 +190,7 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
 @login_required
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
-    if permissions.can_work_on_case(request.user, complaint):
-        audit_record(actor=request.user, action=Action.VIEW_CASE, complaint=complaint)
+    # An advocate's opening is recorded by the case section (cases.services.case_open).
     return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
 
 
@@ -258,12 +251,6 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
             return redirect("complaints:edit", complaint.reference)
     else:
         complaint.refresh_from_db()
-        audit_record(
-            actor=request.user,
-            action=Action.STATUS_CHANGE,
-            complaint=complaint,
-            detail=form.cleaned_data["to_status"],
-        )
         messages.success(
             request,
             _("Status is now “%(status)s”.") % {"status": complaint.get_status_display()},

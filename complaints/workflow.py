@@ -41,6 +41,11 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (Status.CLOSED, Status.UNDER_REVIEW): _CASEWORKER,
 }
 
+# Statuses reached only by recording where the complaint was sent (an escalation, with its
+# deadline and reminders): escalations.services passes `by_escalation`; a button or a
+# hand-made POST cannot, so the status never says "waiting" for an answer nobody awaits.
+ESCALATION_ONLY: frozenset[str] = frozenset({Status.WAITING_LENDER, Status.WAITING_REGULATOR})
+
 # Moves that need a reason, because someone later must understand them.
 REASON_REQUIRED: frozenset[tuple[str, str]] = frozenset(
     {(src, dst) for (src, dst) in TRANSITIONS if dst == Status.CLOSED and src != Status.DRAFT}
@@ -90,7 +95,12 @@ def is_allowed(src: str, dst: str, actor_kinds: frozenset[str]) -> bool:
 
 
 def targets_for(src: str, actor_kinds: frozenset[str]) -> list[str]:
-    return [dst for (s, dst), who in TRANSITIONS.items() if s == src and who & actor_kinds]
+    """The moves a person can make by pressing a button (those an escalation makes are not)."""
+    return [
+        dst
+        for (s, dst), who in TRANSITIONS.items()
+        if s == src and who & actor_kinds and dst not in ESCALATION_ONLY
+    ]
 
 
 def needs_reason(src: str, dst: str) -> bool:

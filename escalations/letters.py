@@ -25,6 +25,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_record
 from complaints import permissions
 from complaints.models import (
     Channel,
@@ -325,6 +327,16 @@ def letter_for(*, complaint: Complaint, target: LetterTarget, viewer: Any, now: 
         or complaint.evidence.filter(created__gt=draft.updated).exists()
     )
     return Letter(text=_mask_for(viewer, complaint, draft.text), draft=draft, stale=stale)
+
+
+def letter_open(
+    *, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime, how: str
+) -> Letter:
+    """`letter_for`, for a person opening the letter (`how`: page, text, pdf, edit): the
+    letter carries the borrower's story and numbers, so each opening is in the audit trail."""
+    shown = letter_for(complaint=complaint, target=target, viewer=viewer, now=now)
+    audit_record(actor=viewer, action=Action.VIEW_LETTER, complaint=complaint, detail=f"{target.key} {how}")
+    return shown
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from lib import versions
 from lib.dates import EARLIEST_DAY, too_early_message
 from regulators.models import Regulator
 
+from . import workflow as escalation_workflow
 from .models import (
     AWAITING_STATUSES,
     Escalation,
@@ -205,8 +206,11 @@ def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: date
     deadline = deadline_for(lender=escalation.lender, regulator=escalation.regulator)
     escalation.due_at = compute_due_at(deadline, received_at=escalation.sent_at)
     escalation.deadline_basis = deadline.basis
-    escalation.status = EscalationStatus.SENT
-    escalation.save()
+    escalation_workflow.move(
+        escalation,
+        EscalationStatus.SENT,
+        fields=["due_at", "deadline_basis", "sent_at", "channel", "reference"],
+    )
     wanted = Status.WAITING_LENDER if escalation.lender_id else Status.WAITING_REGULATOR
     # The complaint follows where it was sent when the workflow lets this actor move it
     # there. Otherwise (a lender letter after the regulator stage, a borrower going to a
@@ -215,7 +219,7 @@ def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: date
     if complaint.status != wanted and workflow.is_allowed(
         complaint.status, wanted, permissions.actor_kinds(actor, complaint)
     ):
-        complaint_transition(complaint=complaint, actor=actor, to_status=wanted, now=now)
+        complaint_transition(complaint=complaint, actor=actor, to_status=wanted, now=now, by_escalation=True)
     timeline_log(complaint, kind=ESCALATION_EVENT, actor=actor, now=now, note=_sent_note(escalation))
     refresh_next_due(complaint)
     return escalation
@@ -271,8 +275,7 @@ def escalation_record(
         created=now,
     )
     if sent_at is None:
-        escalation.status = EscalationStatus.DRAFTED
-        escalation.save()
+        escalation_workflow.move(escalation, EscalationStatus.DRAFTED)
         timeline_log(
             complaint,
             kind=ESCALATION_EVENT,
@@ -347,14 +350,15 @@ def escalation_acknowledge(
     if _china_day(received_at) < _china_day(escalation.sent_at):
         raise ComplaintError(_("It cannot have been received before it was sent."))
     escalation.acknowledged_at = received_at
-    escalation.status = EscalationStatus.ACKNOWLEDGED
     if reference.strip():
         escalation.reference = reference.strip()[:80]
     deadline = deadline_for(lender=escalation.lender, regulator=escalation.regulator)
     later_due = compute_due_at(deadline, received_at=received_at)
     if later_due is not None and (escalation.due_at is None or later_due > escalation.due_at):
         escalation.due_at = later_due
-    escalation.save()
+    escalation_workflow.move(
+        escalation, EscalationStatus.ACKNOWLEDGED, fields=["acknowledged_at", "reference", "due_at"]
+    )
     note = _("%(target)s confirmed receipt on %(date)s.") % {
         "target": target_name(escalation),
         "date": _fmt_day(received_at),
@@ -402,8 +406,11 @@ def escalation_record_answer(
     escalation.answered_at = answered_at
     escalation.satisfied = satisfied
     escalation.answer_document = document
-    escalation.status = EscalationStatus.ANSWERED
-    escalation.save()
+    escalation_workflow.move(
+        escalation,
+        EscalationStatus.ANSWERED,
+        fields=["answer", "answered_at", "satisfied", "answer_document"],
+    )
     if satisfied is True:
         verdict = _("The answer is satisfying.")
     elif satisfied is False:
@@ -433,9 +440,8 @@ def escalation_close(*, escalation: Escalation, actor: Any, note: str = "", now:
     note = (note or "").strip()
     if escalation.status != EscalationStatus.ANSWERED and not note:
         raise ComplaintError(_("Please say why you close it without an answer."))
-    escalation.status = EscalationStatus.CLOSED
     escalation.closed_at = now
-    escalation.save()
+    escalation_workflow.move(escalation, EscalationStatus.CLOSED, fields=["closed_at"])
     message = _("Escalation to %(target)s closed.") % {"target": target_name(escalation)}
     timeline_log(
         complaint,
@@ -457,7 +463,7 @@ def escalations_mark_overdue(*, now: datetime) -> int:
     """
     marked = 0
     candidates = Escalation.objects.filter(
-        status__in=[EscalationStatus.SENT, EscalationStatus.ACKNOWLEDGED], due_at__lt=now
+        status__in=escalation_workflow.sources_of(EscalationStatus.OVERDUE), due_at__lt=now
     ).values_list("pk", "status")
     for pk, old_status in list(candidates):
         with transaction.atomic():

@@ -230,8 +230,8 @@ def _letter_filename(complaint: Complaint, target: LetterTarget, ext: str) -> st
 def letter(request: HttpRequest, reference: str, target: str) -> HttpResponse:
     """The print-ready letter."""
     complaint, letter_target = _letter_request(request, reference, target)
-    shown = letters.letter_for(
-        complaint=complaint, target=letter_target, viewer=request.user, now=timezone.now()
+    shown = letters.letter_open(
+        complaint=complaint, target=letter_target, viewer=request.user, now=timezone.now(), how="page"
     )
     response = render(
         request,
@@ -253,8 +253,8 @@ def letter(request: HttpRequest, reference: str, target: str) -> HttpResponse:
 def letter_text(request: HttpRequest, reference: str, target: str) -> HttpResponse:
     """The letter as plain text, to paste into an online complaint form."""
     complaint, letter_target = _letter_request(request, reference, target)
-    shown = letters.letter_for(
-        complaint=complaint, target=letter_target, viewer=request.user, now=timezone.now()
+    shown = letters.letter_open(
+        complaint=complaint, target=letter_target, viewer=request.user, now=timezone.now(), how="text"
     )
     response = HttpResponse(shown.text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
@@ -272,7 +272,9 @@ def letter_pdf(request: HttpRequest, reference: str, target: str) -> HttpRespons
     ready, else a page that says what is happening and refreshes itself."""
     complaint, letter_target = _letter_request(request, reference, target)
     now = timezone.now()
-    shown = letters.letter_for(complaint=complaint, target=letter_target, viewer=request.user, now=now)
+    shown = letters.letter_open(
+        complaint=complaint, target=letter_target, viewer=request.user, now=now, how="pdf"
+    )
     problem = ""
     pdf = None
     try:
@@ -340,7 +342,9 @@ def letter_edit(request: HttpRequest, reference: str, target: str) -> HttpRespon
             else:
                 messages.success(request, _("Your letter was saved."))
                 return redirect(letter_url)
-    shown = letters.letter_for(complaint=complaint, target=letter_target, viewer=request.user, now=now)
+    shown = letters.letter_open(
+        complaint=complaint, target=letter_target, viewer=request.user, now=now, how="edit"
+    )
     if request.method != "POST":
         form = LetterForm(initial={"text": shown.text})
     response = render(

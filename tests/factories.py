@@ -36,6 +36,7 @@ class LenderFactory(factory.django.DjangoModelFactory):
 class ComplaintFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Complaint
+        skip_postgeneration_save = True
 
     filer = factory.SubFactory(UserFactory)
     lender = factory.SubFactory(LenderFactory)
@@ -44,6 +45,17 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     submitted_at = factory.LazyAttribute(
         lambda o: None if o.status == Status.DRAFT else timezone.now() - timedelta(days=1)
     )
+
+    @factory.post_generation
+    def consent(obj, create: bool, extracted: object, **kwargs: object) -> None:
+        """As in real data: a complaint past its draft was submitted with the filer's
+        consent to the handling of sensitive information (a draft's filer gives it when
+        submitting; tests of drafts record it themselves)."""
+        if create and obj.status != Status.DRAFT:
+            from accounts.models import Consent
+            from accounts.services import consent_record
+
+            consent_record(user=obj.filer, purpose=Consent.Purpose.SENSITIVE)
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):
@@ -67,3 +79,13 @@ class RegulatorFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Regulator {n}")
     kind = "police"
     hotline = "110"
+
+
+def consented(user: User) -> User:
+    """The filer ticked "I agree" to the handling of sensitive information, as the filing
+    form asks before a first submission."""
+    from accounts.models import Consent
+    from accounts.services import consent_record
+
+    consent_record(user=user, purpose=Consent.Purpose.SENSITIVE)
+    return user

@@ -86,3 +86,17 @@ def test_nobody_can_edit_or_delete_the_trail_in_the_admin(client, admin_user, ad
         == 403
     )
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("view", "how"), [("letter", "page"), ("letter_text", "text"), ("letter_edit", "edit")]
+)
+def test_opening_a_letter_is_recorded(client, advocate, complaint, view, how):
+    """The model named this action; nothing wrote it."""
+    target = f"lender-{complaint.lender_id}"
+    client.force_login(advocate)
+
+    assert client.get(reverse(f"regulators:{view}", args=[complaint.reference, target])).status_code == 200
+
+    event = AuditEvent.objects.get(action=Action.VIEW_LETTER)
+    assert (event.actor, event.complaint, event.detail) == (advocate, complaint, f"{target} {how}")

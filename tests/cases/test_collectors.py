@@ -14,7 +14,7 @@ from cases import collectors, selectors
 from cases.models import CollectorProfile
 from complaints import services
 from complaints.models import Status
-from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory
+from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, consented
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_submitting_a_complaint_recounts_its_numbers(
 ):
     named(filer=borrower)
     collectors.refresh([KEY])
-    draft = ComplaintFactory(filer=other_borrower, status=Status.DRAFT)
+    draft = ComplaintFactory(filer=consented(other_borrower), status=Status.DRAFT)
     IncidentFactory(complaint=draft, collector_id_normalized=KEY)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,10 +6,13 @@ import itertools
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from complaints import services
+from accounts.models import Consent
+from accounts.services import consent_record
+from complaints import services, workflow
 from complaints.models import Status, TimelineEvent
-from tests.factories import ComplaintFactory, IncidentFactory
+from tests.factories import ComplaintFactory, IncidentFactory, consented
 
 pytestmark = pytest.mark.django_db
 
@@ -46,19 +49,18 @@ def people(borrower, other_borrower, advocate, admin_user):
 
 @pytest.mark.parametrize(("src", "dst", "actor"), ALL_MOVES)
 def test_each_move_is_allowed_or_refused_as_specified(people, src, dst, actor):
+    """Who may make each move; the "waiting" ones as the escalation services make them."""
     complaint = ComplaintFactory(filer=people["filer"], status=src)
     IncidentFactory(complaint=complaint)
+    consent_record(user=people["filer"], purpose=Consent.Purpose.SENSITIVE)
     allowed = actor in ALLOWED.get((src, dst), set())
+    move = {"to_status": dst, "note": "因为需要", "by_escalation": dst in workflow.ESCALATION_ONLY}
 
     if allowed:
-        services.complaint_transition(
-            complaint=complaint, actor=people[actor], to_status=dst, note="因为需要"
-        )
+        services.complaint_transition(complaint=complaint, actor=people[actor], **move)
     else:
         with pytest.raises(services.ComplaintError):
-            services.complaint_transition(
-                complaint=complaint, actor=people[actor], to_status=dst, note="因为需要"
-            )
+            services.complaint_transition(complaint=complaint, actor=people[actor], **move)
 
     complaint.refresh_from_db()
     assert complaint.status == (dst if allowed else src)
@@ -92,9 +94,9 @@ def test_closing_needs_a_reason(borrower):
 
 
 def test_submitting_needs_a_summary_and_an_incident(borrower):
-    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT, summary="")
+    complaint = ComplaintFactory(filer=consented(borrower), status=S.DRAFT, summary="")
 
-    with pytest.raises(services.ComplaintError, match="至少一条"):
+    with pytest.raises(services.ComplaintError, match="至少记录一条"):
         services.complaint_submit(complaint=complaint, actor=borrower)
 
     complaint.refresh_from_db()
@@ -103,7 +105,7 @@ def test_submitting_needs_a_summary_and_an_incident(borrower):
 
 
 def test_submitting_sets_the_submission_time(borrower):
-    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT)
+    complaint = ComplaintFactory(filer=consented(borrower), status=S.DRAFT)
     IncidentFactory(complaint=complaint)
 
     services.complaint_submit(complaint=complaint, actor=borrower)
@@ -174,7 +176,7 @@ class TestTransitionView:
 
 
 def test_a_discarded_draft_can_be_reopened_only_when_ready(borrower):
-    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT, summary="")
+    complaint = ComplaintFactory(filer=consented(borrower), status=S.DRAFT, summary="")
     services.complaint_transition(complaint=complaint, actor=borrower, to_status=S.CLOSED)
 
     with pytest.raises(services.ComplaintError):
@@ -215,3 +217,56 @@ def test_an_incident_on_the_timeline_reads_in_the_readers_language(client, borro
     assert "夜间联系" in chinese
     assert "Contact at night" in english
     assert "夜间联系" not in english
+
+
+@pytest.mark.parametrize("dst", [S.WAITING_LENDER, S.WAITING_REGULATOR])
+def test_waiting_for_an_answer_comes_only_with_an_escalation(client, borrower, advocate, dst):
+    """A hand-made POST to the transition URL once set "waiting for the lender" with no
+    escalation, no deadline and no reminder: the button was only hidden."""
+    complaint = ComplaintFactory(filer=borrower, status=S.UNDER_REVIEW)
+    client.force_login(advocate)
+
+    client.post(reverse("complaints:transition", args=[complaint.reference]), {"to_status": dst})
+
+    complaint.refresh_from_db()
+    assert complaint.status == S.UNDER_REVIEW
+    with pytest.raises(services.ComplaintError):
+        services.complaint_transition(complaint=complaint, actor=advocate, to_status=dst)
+    assert dst not in workflow.targets_for(S.UNDER_REVIEW, frozenset({workflow.CASEWORKER}))
+
+
+def test_submitting_needs_the_recorded_consent_from_any_path(borrower):
+    """Only the filing view checked it; the service now does, for every caller."""
+    complaint = ComplaintFactory(filer=borrower, status=S.DRAFT, summary="催收打给我父母")
+    IncidentFactory(complaint=complaint)
+
+    with pytest.raises(services.ComplaintError):
+        services.complaint_submit(complaint=complaint, actor=borrower)
+    complaint.refresh_from_db()
+    assert complaint.status == S.DRAFT
+
+    consent_record(user=borrower, purpose=Consent.Purpose.SENSITIVE)
+    services.complaint_submit(complaint=complaint, actor=borrower)
+    complaint.refresh_from_db()
+    assert complaint.status == S.SUBMITTED
+
+
+def test_a_status_change_is_in_the_audit_trail_whoever_causes_it(borrower):
+    from audit.models import Action, AuditEvent
+    from escalations.services import escalation_record
+
+    complaint = ComplaintFactory(filer=borrower, status=S.SUBMITTED)
+
+    escalation_record(
+        complaint=complaint,
+        actor=borrower,
+        lender=complaint.lender,
+        channel="hotline",
+        sent_at=timezone.now(),
+        now=timezone.now(),
+    )
+
+    complaint.refresh_from_db()
+    assert complaint.status == S.WAITING_LENDER
+    event = AuditEvent.objects.get(complaint=complaint, action=Action.STATUS_CHANGE)
+    assert event.detail == S.WAITING_LENDER and event.actor == borrower

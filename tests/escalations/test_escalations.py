@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F
+from django.utils import timezone
 
 from complaints.models import LicenceType, Status, TimelineEvent
 from complaints.services import ComplaintError
@@ -398,3 +399,30 @@ def test_a_second_record_for_a_body_that_still_owes_an_answer_is_refused(complai
         )
 
     assert complaint.escalations.count() == 1
+
+
+def test_the_escalation_table_is_the_only_way_between_statuses(letter_case, borrower):
+    """Every service goes through escalations.workflow.move; a move the table lacks is refused
+    with the reason, and nothing is saved."""
+    from complaints.services import ComplaintError
+    from escalations import workflow as escalation_workflow
+
+    closed = svc.escalation_record(
+        complaint=letter_case,
+        actor=borrower,
+        lender=letter_case.lender,
+        channel="hotline",
+        sent_at=timezone.now() - timedelta(days=1),
+        now=timezone.now(),
+    )
+    svc.escalation_close(escalation=closed, actor=borrower, note="已协商", now=timezone.now())
+
+    with pytest.raises(ComplaintError):
+        escalation_workflow.move(closed, EscalationStatus.SENT)
+    closed.refresh_from_db()
+    assert closed.status == EscalationStatus.CLOSED
+    assert escalation_workflow.sources_of(EscalationStatus.OVERDUE) == [
+        EscalationStatus.ACKNOWLEDGED,
+        EscalationStatus.SENT,
+    ]
+    assert not escalation_workflow.is_allowed(EscalationStatus.ANSWERED, EscalationStatus.OVERDUE)

@@ -15,7 +15,7 @@ from complaints.models import Complaint, Status
 from config.celery import app as celery_app
 from notifications import services
 from notifications.models import Delivery, Kind, Preference, Reminder
-from tests.factories import ComplaintFactory, IncidentFactory
+from tests.factories import ComplaintFactory, IncidentFactory, consented
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def dead_broker(monkeypatch):
 def test_a_submission_succeeds_with_the_broker_down_and_the_sweep_catches_up(
     client, borrower, dead_broker, django_capture_on_commit_callbacks
 ):
-    complaint = ComplaintFactory(filer=borrower, status=Status.DRAFT)
+    complaint = ComplaintFactory(filer=consented(borrower), status=Status.DRAFT)
     IncidentFactory(complaint=complaint)
     client.force_login(borrower)
 

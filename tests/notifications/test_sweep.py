@@ -17,7 +17,7 @@ from complaints.models import Status
 from lib.sms import MemorySmsBackend
 from notifications import services
 from notifications.models import Delivery, Kind, Preference, Reminder
-from tests.factories import ComplaintFactory, IncidentFactory, UserFactory
+from tests.factories import ComplaintFactory, IncidentFactory, UserFactory, consented
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ NOON = datetime(2026, 12, 2, 12, 0, tzinfo=BJ)  # a Wednesday
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(username="alice", phone="13911112222", email="alice@example.com")
+    return consented(UserFactory(username="13911112222", phone="13911112222", email="alice@example.com"))
 
 
 def kinds_for(user) -> list[str]:

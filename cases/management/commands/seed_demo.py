@@ -13,7 +13,8 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.devices import forget_device_answer
-from accounts.models import PEOPLE_VERSION, Role, User
+from accounts.models import PEOPLE_VERSION, Consent, Role, User
+from accounts.services import consent_record
 from cases import services as case_services
 from complaints import services
 from complaints.models import (
@@ -30,9 +31,11 @@ from complaints.models import (
     new_reference,
     normalize_collector_id,
 )
+from escalations.services import escalation_record
 from evidence import demo_files
 from evidence import services as evidence_services
 from lib import versions
+from regulators.routing import route_for_complaint
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published on purpose; refused without DEBUG
 DEMO_ACCOUNTS = [
@@ -201,6 +204,9 @@ class Command(BaseCommand):
                 # Caseworkers need two-step login; `manage.py totp_code <name>` shows the code.
                 TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
                 forget_device_answer(user.pk)
+            if role == Role.BORROWER:
+                # They filed through the form, which asks for this before submitting.
+                consent_record(user=user, purpose=Consent.Purpose.SENSITIVE)
             users[username] = user
         versions.bump(PEOPLE_VERSION)  # the advocates' hand-over list
         return users
@@ -239,12 +245,21 @@ class Command(BaseCommand):
             )
             for step, status in enumerate(story["path"], start=1):
                 actor = advocate if status in (Status.UNDER_REVIEW,) else borrower
+                moment = start + timedelta(days=step)
+                if status in (Status.WAITING_LENDER, Status.WAITING_REGULATOR):
+                    # As people do it: record where it was sent; the status follows.
+                    escalation_record(
+                        complaint=complaint,
+                        actor=actor,
+                        lender=complaint.lender if status == Status.WAITING_LENDER else None,
+                        regulator=None if status == Status.WAITING_LENDER else _first_regulator(complaint),
+                        channel="hotline",
+                        sent_at=moment,
+                        now=moment,
+                    )
+                    continue
                 services.complaint_transition(
-                    complaint=complaint,
-                    actor=actor,
-                    to_status=status,
-                    note="",
-                    now=start + timedelta(days=step),
+                    complaint=complaint, actor=actor, to_status=status, note="", now=moment
                 )
                 if status == Status.UNDER_REVIEW:
                     case_services.case_assign(
@@ -360,3 +375,9 @@ class Command(BaseCommand):
                 TimelineEvent.objects.bulk_create(events, batch_size=BATCH)
                 done += size
         return count
+
+
+def _first_regulator(complaint: Complaint) -> Any:
+    """The first regulator on the complaint's route, as a person would send it there."""
+    step = next(s for s in route_for_complaint(complaint) if s.regulator is not None)
+    return step.regulator
