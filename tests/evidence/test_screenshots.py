@@ -244,7 +244,7 @@ def test_a_call_log_becomes_one_series_incident_that_conduct_checks_count(
 
 
 def test_the_borrower_uncovers_and_covers_from_the_list(
-    client, borrower, complaint, shots, django_capture_on_commit_callbacks
+    client, borrower, complaint, shots, django_capture_on_commit_callbacks, tasks_run_here
 ):
     evidence = upload_and_process(client, borrower, complaint, shots["sms-light-2x.png"])
     reading = Reading.objects.get(evidence=evidence)
