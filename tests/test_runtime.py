@@ -71,6 +71,6 @@ def test_gunicorns_worker_hook_arms_it(client, calls):
 
 def test_every_server_we_start_reads_gunicorn_conf():
     """The load test and the benchmark measure the server as deployed, freeze included."""
-    for script in ("loadtest/run.py", "bench/run.py"):
+    for script in ("loadtest/run.py", "bench/run.py", "cluster/run.py"):
         source = (settings.BASE_DIR / script).read_text(encoding="utf-8")
         assert "gunicorn.conf.py" in source, script
