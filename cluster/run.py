@@ -1048,10 +1048,14 @@ def summarise(r: dict[str, Any]) -> dict[str, bool]:
         "sessions_csrf_limits_two_step_across_hosts": r["across_hosts"]["ok"],
         "one_beat_at_a_time": r["beat"]["beat_duplicates"] == 0
         and r["beat"]["beat_failover_s"] <= BEAT_LOCK_SECONDS * 3,
+        # The redelivered task itself finishes the work: nothing is left to the stale claims.
         "worker_kill_reminders": kill["reminders"]["redelivered"]
         and kill["reminders"]["sent_twice"] == 0
-        and kill["reminders"]["unsent"] == 0,
-        "worker_kill_evidence": kill["evidence"]["redelivered"] and kill["evidence"]["done"],
+        and kill["reminders"]["unsent"] == 0
+        and kill["reminders"]["sent_after_stale_claim"] == 0,
+        "worker_kill_evidence": kill["evidence"]["redelivered"]
+        and kill["evidence"]["state_after_redelivery"] == "ready"
+        and kill["evidence"]["done"],
         "redis_restart": r["redis_restart"]["lost"] == 0
         and r["redis_restart"]["sessions_survived"]
         and r["redis_restart"]["files_confirmed"] > 0,
