@@ -36,6 +36,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -676,16 +677,25 @@ def one_beat_at_a_time(stack: Stack, watch: float) -> dict[str, Any]:
 # 4. A worker killed mid-task -----------------------------------------------------------------
 
 
+def come_back(task_id: str, what: str) -> bool:
+    """Wait until the killed task's message was received again and that run succeeded."""
+    poll(
+        f"{what} to come back and finish",
+        lambda: (
+            worker_logs().count(f"[{task_id}] received") >= 2 and f"[{task_id}] succeeded" in worker_logs()
+        ),
+        120,
+    )
+    return True
+
+
 def worker_logs() -> str:
     return "".join((VAR / f"worker{i}.log").read_text(encoding="utf-8", errors="replace") for i in (1, 2))
 
 
-def pool_children(stack: Stack, worker: str) -> list[int]:
-    pid = stack.procs[worker].pid
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+def pool_children(stack: Stack, name: str) -> list[int]:
+    """The processes a worker (or gunicorn) started: its pool."""
+    return children_of(stack.procs[name].pid)
 
 
 def children_of(pid: int) -> list[int]:
@@ -722,19 +732,13 @@ def kill_mid_reminders(stack: Stack, size: int) -> dict[str, Any]:
     sent_before = len(batch_lines())
     for pid in pool_children(stack, worker):
         os.kill(pid, signal.SIGKILL)
-    poll(
-        "the sweep to come back and finish",
-        lambda: (
-            worker_logs().count(f"[{task_id}] received") >= 2 and f"[{task_id}] succeeded" in worker_logs()
-        ),
-        120,
-    )
+    redelivered = come_back(task_id, "the sweep")
     sent_on_redelivery = len(batch_lines()) - sent_before
     finished = stack.step("finish-reminders")
     lines = batch_lines()
     counts = {title: lines.count(title) for title in set(lines)}
     return {
-        "redelivered": True,
+        "redelivered": redelivered,
         "batch": size,
         "sent_before_kill": sent_before,
         "sent_by_redelivered_task": sent_on_redelivery,
@@ -792,17 +796,11 @@ def kill_mid_evidence(stack: Stack, person: Person, seconds: int) -> dict[str, A
     for pid in decoders:  # what a dead worker's decoder would not outlive on a real host either
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    poll(
-        "the processing task to come back and finish",
-        lambda: (
-            worker_logs().count(f"[{task_id}] received") >= 2 and f"[{task_id}] succeeded" in worker_logs()
-        ),
-        120,
-    )
+    redelivered = come_back(task_id, "the processing task")
     state_after_redelivery = evidence_state(public_id)
     finished = stack.step("finish-evidence", public_id)
     return {
-        "redelivered": True,
+        "redelivered": redelivered,
         "killed": worker,
         "state_after_redelivery": state_after_redelivery,
         "state_after_stale_claim": finished["state"],
@@ -1008,7 +1006,8 @@ def drop_databases() -> None:
 def lock_machine() -> Any:
     """One cluster test at a time on this machine: the ports are fixed."""
     VAR.parent.mkdir(parents=True, exist_ok=True)
-    handle = open("/tmp/collection-complaints-cluster-test.lock", "w")  # noqa: S108, SIM115 - held until exit
+    path = Path(tempfile.gettempdir()) / "collection-complaints-cluster-test.lock"
+    handle = path.open("w")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
