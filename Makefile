@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick bench bench-quick bench-packages ocr-report
+.PHONY: run test lint format messages makemessages system-packages browser-packages clean loadtest loadtest-quick bench bench-quick bench-packages ocr-report cluster-packages cluster-test cluster-test-quick backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,32 @@ bench-quick: $(VENV)/.run-deps messages bench-packages
 # content (the tests read a handful of them). Fails when a goal is missed.
 ocr-report: $(VENV)/.dev-deps system-packages
 	$(BIN)/python -m tests.evidence.ocr_report --json var/ocr-report.json
+
+# Past one machine (issue 19, docs/operations.md): two web hosts behind nginx
+# (deploy/nginx.conf), two workers, two beats, Redis, PostgreSQL and S3 (moto) on this
+# machine; uploads, sessions and limits across hosts, a beat and a worker killed, Redis
+# restarted, a backup restored. Writes var/cluster/report.json. The quick one runs in CI.
+cluster-packages: system-packages
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || sh scripts/apt-install nginx
+	@command -v redis-server >/dev/null || sh scripts/apt-install redis-server
+	@command -v pg_dump >/dev/null || sh scripts/apt-install postgresql-client
+	@command -v openssl >/dev/null || sh scripts/apt-install openssl
+
+cluster-test: $(VENV)/.dev-deps messages cluster-packages
+	$(BIN)/python -m cluster.run
+
+cluster-test-quick: $(VENV)/.dev-deps messages cluster-packages
+	$(BIN)/python -m cluster.run --quick
+
+# The database (pg_dump, custom format) and every stored object with its SHA-256, into
+# BACKUP_DIR (default DATA_DIR/backups/<time>); `make restore BACKUP=folder` puts one
+# back into an empty database and bucket and proves it (docs/operations.md).
+backup: $(VENV)/.run-deps
+	$(BIN)/python -m ops.backup $(if $(BACKUP_DIR),--out $(BACKUP_DIR))
+
+restore: $(VENV)/.run-deps
+	@[ -n "$(BACKUP)" ] || { echo "usage: make restore BACKUP=folder"; exit 2; }
+	$(BIN)/python -m ops.restore $(BACKUP)
 
 clean:
 	rm -rf var/test-results .pytest_cache .ruff_cache

@@ -343,6 +343,8 @@ class Server:
         self.proc = subprocess.Popen(  # noqa: S603 - our own command
             [
                 GUNICORN,
+                # The deployed server's settings and hooks; the arguments after it override.
+                "--config=gunicorn.conf.py",
                 "bench.wsgi:application",
                 "--workers=2",
                 "--worker-class=sync",

@@ -16,6 +16,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _redbeat_settings() -> dict[str, object]:
+    """RedBeat looks its settings up by their plain names, blind to Celery's namespace,
+    and warns that it falls back to the broker's when it does not see them."""
+    from django.conf import settings
+
+    return {
+        name.removeprefix("CELERY_").lower(): getattr(settings, name)
+        for name in dir(settings)
+        if name.startswith("CELERY_REDBEAT_")
+    }
+
+
+app.add_defaults(_redbeat_settings)  # lazily: the settings may still be loading here
+
+
 @worker_init.connect
 def _prepare_worker(**_: object) -> None:
     ensure_broker_folders()

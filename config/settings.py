@@ -294,6 +294,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+if REDIS_URL:
+    # With Redis, beat keeps its schedule there and holds a lock while it runs (RedBeat):
+    # a second beat on another host waits for the lock instead of sending every job again,
+    # and takes over within BEAT_LOCK_SECONDS when the first one dies.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = env.str("REDBEAT_REDIS_URL", default=REDIS_URL)
+    CELERY_REDBEAT_KEY_PREFIX = env.str("REDBEAT_KEY_PREFIX", default="redbeat")
+    CELERY_REDBEAT_REDIS_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 5}
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_SECONDS", default=60)
+    # The active beat renews its lock and the standby asks for it this often; a fifth of
+    # the lock's life leaves four renewals to miss before the lock lapses.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 5)
 REMINDER_SWEEP_MINUTES = env.int("REMINDER_SWEEP_MINUTES", default=15)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-reminders": {

@@ -70,6 +70,8 @@ class Evidence(models.Model):
     processing_attempts = models.PositiveSmallIntegerField(default=0)
     # When processing last took the file: a claim this old belongs to a worker that died.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which run claimed it (a Celery task id): the same task delivered again may take it back.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

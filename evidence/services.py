@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -222,22 +223,30 @@ _TOOL_SECONDS = 480
 _DECODED_SHARE = 0.9
 
 
-def _claimable(now: datetime) -> Q:
-    return (
-        Q(state__in=[Evidence.State.PENDING, Evidence.State.FAILED])
-        | Q(state=Evidence.State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
-    ) & Q(processing_attempts__lt=MAX_PROCESSING_ATTEMPTS)
+def _claimable(now: datetime, claim: uuid.UUID | None = None) -> Q:
+    dead = Q(state=Evidence.State.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+    if claim is not None:
+        # The earlier run of this very task, whose worker died: its message came back.
+        dead |= Q(state=Evidence.State.PROCESSING, claim=claim)
+    return (Q(state__in=[Evidence.State.PENDING, Evidence.State.FAILED]) | dead) & Q(
+        processing_attempts__lt=MAX_PROCESSING_ATTEMPTS
+    )
 
 
-def _claim(evidence_id: int, now: datetime) -> Evidence | None:
+def _claim(evidence_id: int, now: datetime, claim: uuid.UUID | None = None) -> Evidence | None:
     """Take the file for processing; None if another run has it or finished it.
 
-    A conditional UPDATE is the claim, so two workers given the same message cannot
-    both process it. The attempt is counted in the claim itself: a worker that dies
+    A conditional UPDATE is the claim, so two runs cannot both process it. Only a run
+    of the same task (`claim`, its id) takes back a file it claimed: Celery delivers a
+    message again only once its earlier run is over (acks late, a visibility timeout
+    longer than any task may run). The attempt is counted in the claim itself: a worker that dies
     half way (a file that makes it run out of memory) still used one up.
     """
-    claimed = Evidence.objects.filter(_claimable(now), pk=evidence_id).update(
-        state=Evidence.State.PROCESSING, claimed_at=now, processing_attempts=F("processing_attempts") + 1
+    claimed = Evidence.objects.filter(_claimable(now, claim), pk=evidence_id).update(
+        state=Evidence.State.PROCESSING,
+        claimed_at=now,
+        claim=claim,
+        processing_attempts=F("processing_attempts") + 1,
     )
     if not claimed:
         return None
@@ -405,10 +414,14 @@ def _process_recording(evidence: Evidence) -> None:
         evidence.processing_error = f"decoded {decoded:.1f} s of {expected:.1f} s"
 
 
-def evidence_process(*, evidence_id: int, now: datetime | None = None) -> Evidence | None:
-    """Make the derived files of one evidence file. Running it twice does the work once."""
+def evidence_process(
+    *, evidence_id: int, now: datetime | None = None, claim: uuid.UUID | None = None
+) -> Evidence | None:
+    """Make the derived files of one evidence file. Running it twice does the work once.
+    `claim` names this run for good (the Celery task's id): the same task delivered again
+    after its worker was killed takes the file back at once, not after STALE_CLAIM."""
     now = now or timezone.now()
-    evidence = _claim(evidence_id, now)
+    evidence = _claim(evidence_id, now, claim)
     if evidence is None:
         return None
     evidence.state = Evidence.State.READY

@@ -1,20 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.utils import timezone
+
+from lib.tasks import run_claim
 
 from . import services
 from .models import MAX_PROCESSING_ATTEMPTS
 
 
 @shared_task(
+    bind=True,
     autoretry_for=(services.TransientProcessingError,),
     retry_backoff=30,
     retry_backoff_max=600,
     max_retries=MAX_PROCESSING_ATTEMPTS,
 )
-def process_evidence(evidence_id: int) -> None:
-    services.evidence_process(evidence_id=evidence_id)
+def process_evidence(self: Any, evidence_id: int) -> None:
+    services.evidence_process(evidence_id=evidence_id, claim=run_claim(self))
 
 
 @shared_task

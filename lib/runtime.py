@@ -33,5 +33,6 @@ class _FreezeWhenWarm:
 
 
 def freeze_when_warm(after: int = WARM_AFTER_REQUESTS) -> None:
-    """For a server process (config/wsgi.py): freeze what is alive after `after` requests."""
+    """For a server process (gunicorn.conf.py's post_worker_init): freeze what is alive
+    after `after` requests."""
     request_finished.connect(_FreezeWhenWarm(after), weak=False, dispatch_uid=_DISPATCH_UID)

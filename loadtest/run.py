@@ -104,7 +104,18 @@ def main() -> int:
     )
     log = open(OUT / "gunicorn.log", "w")  # noqa: SIM115 - closed after the server stops
     server = subprocess.Popen(  # noqa: S603
-        [str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "4", "--timeout", "60"],
+        [
+            str(BIN / "gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            "4",
+            "--timeout",
+            "60",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,

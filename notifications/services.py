@@ -471,19 +471,22 @@ def _send_sms(reminder: Reminder) -> None:
     sms_backend().send(reminder.recipient.phone, text)
 
 
-def _waiting(now: datetime) -> Q:
-    """Deliveries nobody is sending: never tried, failed, or claimed by a sweep that died."""
-    return (
-        Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED])
-        | Q(state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    ) & Q(attempts__lt=MAX_ATTEMPTS)
+def _waiting(now: datetime, claim: uuid.UUID | None = None) -> Q:
+    """Deliveries nobody is sending: never tried, failed, or claimed by a sweep that died:
+    one whose claim went stale, or the earlier run of this very task (`claim`)."""
+    dead = Q(state=Delivery.State.SENDING, claimed_at__lt=now - STALE_CLAIM)
+    if claim is not None:
+        dead |= Q(state=Delivery.State.SENDING, claim=claim)
+    return (Q(state__in=[Delivery.State.PENDING, Delivery.State.FAILED]) | dead) & Q(
+        attempts__lt=MAX_ATTEMPTS
+    )
 
 
-def _claim(ids: list[int], now: datetime) -> uuid.UUID:
+def _claim(ids: list[int], now: datetime, claim: uuid.UUID | None = None) -> uuid.UUID:
     """The conditional UPDATE that makes these deliveries this sweep's and no one else's:
     a row another sweep claimed first no longer matches `_waiting`."""
-    token = uuid.uuid4()
-    Delivery.objects.filter(_waiting(now), pk__in=ids).update(
+    token = claim or uuid.uuid4()
+    Delivery.objects.filter(_waiting(now, claim), pk__in=ids).update(
         state=Delivery.State.SENDING, claimed_at=now, attempts=F("attempts") + 1, claim=token
     )
     return token
@@ -522,21 +525,29 @@ def delivery_send(delivery: Delivery, *, now: datetime) -> bool:
     return bool(claimed) and _deliver(claimed[0], now=now)
 
 
-def deliveries_due(*, now: datetime, limit: int = 500) -> list[int]:
+def deliveries_due(*, now: datetime, limit: int = 500, claim: uuid.UUID | None = None) -> list[int]:
     return list(
-        Delivery.objects.filter(_waiting(now), send_after__lte=now, reminder__cancelled_at__isnull=True)
+        Delivery.objects.filter(
+            _waiting(now, claim), send_after__lte=now, reminder__cancelled_at__isnull=True
+        )
         .order_by("send_after", "pk")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def deliveries_send(*, now: datetime, limit: int = 500) -> int:
+def deliveries_send(*, now: datetime, limit: int = 500, claim: uuid.UUID | None = None) -> int:
     """Up to `limit` due deliveries: three queries to find and claim them, then one per
-    message sent (its mark)."""
-    ids = deliveries_due(now=now, limit=limit)
+    message sent (its mark).
+
+    `claim` names this run for good (the Celery task's id). A task whose worker was killed
+    is delivered again with the same id, and takes back at once what its dead run had
+    claimed and not sent, instead of leaving it to the STALE_CLAIM sweep. Celery delivers
+    a message again only once its earlier run is over (acks late, a visibility timeout
+    longer than any task may run), so the two never send side by side."""
+    ids = deliveries_due(now=now, limit=limit, claim=claim)
     if not ids:
         return 0
-    claimed = _claimed(ids, _claim(ids, now))
+    claimed = _claimed(ids, _claim(ids, now, claim))
     return sum(_deliver(d, now=now) for d in claimed)
 
 
@@ -547,13 +558,13 @@ class SweepResult:
     sent: int
 
 
-def sweep(*, now: datetime, dry_run: bool = False) -> SweepResult:
+def sweep(*, now: datetime, dry_run: bool = False, claim: uuid.UUID | None = None) -> SweepResult:
     """Plan, cancel, send. `dry_run` plans only, writes nothing and sends nothing."""
     if dry_run:
         return SweepResult(planned=len(reminders_plan(now=now, dry_run=True)), cancelled=0, sent=0)
     cancelled = reminders_cancel_obsolete(now=now)
     planned = len(reminders_plan(now=now))
-    sent = deliveries_send(now=now)
+    sent = deliveries_send(now=now, claim=claim)
     return SweepResult(planned=planned, cancelled=cancelled, sent=sent)
 
 

@@ -1,15 +1,24 @@
-"""The web worker freezes its long-lived objects once warm (lib/runtime.py)."""
+"""The web worker freezes its long-lived objects once warm (lib/runtime.py), and gunicorn's
+worker hook is what arms it: importing the application alone does not."""
 
 from __future__ import annotations
 
 import gc
+import importlib
+import runpy
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.signals import request_finished
 
 from lib import runtime
 
 pytestmark = pytest.mark.django_db
+
+
+def _armed() -> bool:
+    return any(entry[0][0] == runtime._DISPATCH_UID for entry in request_finished.receivers)
 
 
 @pytest.fixture
@@ -20,7 +29,6 @@ def calls(monkeypatch):
     monkeypatch.setattr(gc, "collect", lambda *a: made.append("collect") or real_collect(*a))
     monkeypatch.setattr(gc, "freeze", lambda: made.append("freeze") or real_freeze())
     gc.unfreeze()
-    # Importing config.wsgi (the bench tests do) connects the server's own receiver.
     request_finished.disconnect(dispatch_uid=runtime._DISPATCH_UID)
     yield made
     request_finished.disconnect(dispatch_uid=runtime._DISPATCH_UID)
@@ -41,3 +49,28 @@ def test_the_worker_freezes_once_after_its_first_requests(client, calls):
     for _ in range(5):
         client.get("/healthz")
     assert calls == ["collect", "freeze"]  # once only
+
+
+def test_importing_the_application_does_not_arm_the_freeze(calls):
+    sys.modules.pop("config.wsgi", None)
+    importlib.import_module("config.wsgi")
+
+    assert not _armed()
+
+
+def test_gunicorns_worker_hook_arms_it(client, calls):
+    conf = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+
+    conf["post_worker_init"](worker=None)
+
+    assert _armed()
+    for _ in range(runtime.WARM_AFTER_REQUESTS):
+        client.get("/healthz")
+    assert calls == ["collect", "freeze"]
+
+
+def test_every_server_we_start_reads_gunicorn_conf():
+    """The load test and the benchmark measure the server as deployed, freeze included."""
+    for script in ("loadtest/run.py", "bench/run.py", "cluster/run.py"):
+        source = (settings.BASE_DIR / script).read_text(encoding="utf-8")
+        assert "gunicorn.conf.py" in source, script

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from unittest import mock
 
 import pytest
@@ -98,3 +99,22 @@ def test_the_sweep_is_on_the_beat_schedule():
 
     assert len(entries) == 1
     assert entries[0]["schedule"] <= services.STALE_CLAIM.total_seconds()
+
+
+def test_the_same_task_delivered_again_takes_its_file_back_at_once(client, borrower, complaint):
+    """A worker killed mid-processing: Celery delivers the message again with the same
+    task id, and that run finishes the file now, not after the stale claim's 15 minutes."""
+    run = uuid.uuid4()
+    with time_machine.travel(START, tick=False):
+        evidence = upload_png(client, borrower, complaint)
+        assert services._claim(evidence.pk, timezone.now(), run) is not None  # and the worker dies
+    with time_machine.travel(START + dt.timedelta(minutes=1), tick=False):
+        tasks.process_evidence.apply(args=[evidence.pk], task_id=str(uuid.uuid4()))
+        evidence.refresh_from_db()
+        assert evidence.state == Evidence.State.PROCESSING  # another task: not before the claim is stale
+
+        tasks.process_evidence.apply(args=[evidence.pk], task_id=str(run))
+
+    evidence.refresh_from_db()
+    assert evidence.state == Evidence.State.READY
+    assert evidence.processing_attempts == 2

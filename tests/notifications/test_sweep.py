@@ -363,3 +363,27 @@ def test_sending_claims_a_batch_at_once_and_marks_each_message(n):
     statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == 3 + n
     assert set(Delivery.objects.filter(channel="email").values_list("state", flat=True)) == {"sent"}
+
+
+def test_the_same_sweep_delivered_again_sends_what_its_dead_run_claimed():
+    """A worker killed in the middle of a batch: the sweep's message comes back with the
+    same task id, and that run sends the rest now; another sweep leaves them to the stale
+    claim. Nothing goes out twice."""
+    import uuid
+
+    from notifications import tasks
+
+    _emails_due(3)
+    mail.outbox.clear()
+    now = NOON + timedelta(days=1, hours=2)
+    ids = services.deliveries_due(now=now)
+    run = uuid.uuid4()
+    services._claim(ids, now, run)  # claimed, then the worker was killed: nothing sent
+
+    assert services.deliveries_send(now=now + timedelta(minutes=1)) == 0  # another sweep
+    with mock.patch("notifications.tasks.timezone.now", return_value=now + timedelta(minutes=1)):
+        tasks.sweep.apply(task_id=str(run))
+        tasks.sweep.apply(task_id=str(run))  # and once more: nothing left to send
+
+    assert len(mail.outbox) == 3
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"sent"}

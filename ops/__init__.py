@@ -1,0 +1,1 @@
+"""Operations scripts run from the command line (`make backup`, `make restore`)."""
