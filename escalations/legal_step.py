@@ -14,10 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from complaints.models import Complaint, HarassmentKind
+from lib.china import CHINA_TZ
 from regulators.models import Regulator, RegulatorKind
 from regulators.routing import RULES, find_rule
 
-from .conduct import BEIJING, breaches_for_complaint
+from .conduct import breaches_for_complaint
 from .legal_basis import CITATIONS, Citation, citations_for
 from .letters import letter_evidence
 from .models import EscalationStatus
@@ -81,9 +82,9 @@ def legal_step_context(*, complaint: Complaint, now: datetime) -> dict[str, Any]
 
     limitation = None
     if incidents:
-        first_day = min(i.occurred_at for i in incidents).astimezone(BEIJING).date()
+        first_day = min(i.occurred_at for i in incidents).astimezone(CHINA_TZ).date()
         last_day = limitation_last_day(first_day)
-        today = now.astimezone(BEIJING).date()
+        today = now.astimezone(CHINA_TZ).date()
         limitation = {
             "first_day": first_day,
             "last_day": last_day,

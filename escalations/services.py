@@ -16,9 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, OuterRef, QuerySet
 from django.utils.translation import gettext as _
@@ -28,6 +26,8 @@ from complaints.models import COMPLAINTS_VERSION, Complaint, Lender, LicenceType
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence
 from lib import versions
+from lib.china import CHINA_TZ
+from lib.china import china_day as _china_day
 from lib.dates import EARLIEST_DAY, too_early_message
 from regulators.models import Regulator
 
@@ -88,18 +88,9 @@ def deadline_for(*, lender: Lender | None = None, regulator: Regulator | None = 
     return Deadline(LENDER_DEADLINE_DAYS, False, basis)
 
 
-def _china_tz() -> ZoneInfo:
-    # Deadlines run on Chinese calendar days, whatever time zone a user's page shows.
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def _china_day(moment: datetime) -> date:
-    return moment.astimezone(_china_tz()).date()
-
-
 def end_of_day(day: date) -> datetime:
     """The last second of `day` in China: a deadline runs to 24:00 (Civil Code Art 203)."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=_china_tz())
+    return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA_TZ)
 
 
 def compute_due_at(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from complaints.models import Complaint
+from lib.spreadsheets import formula_safe
 from lib.zipstream import ZipPipe
 
 from .models import Evidence, Reading
@@ -110,17 +111,12 @@ def _shared_sha(evidence: Evidence) -> str:
     return sha256
 
 
-def _csv_safe(value: str) -> str:
-    # A spreadsheet would run a cell starting with these as a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def manifest_csv(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0].keys()) if rows else ["file"])
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        writer.writerow({k: formula_safe(v) for k, v in row.items()})
     # With a BOM so that Excel opens the Chinese text correctly.
     return buffer.getvalue().encode("utf-8-sig")
 

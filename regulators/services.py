@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.spreadsheets import formula_safe, formula_unsafe
+
 from .forms import IMPORT_FIELDS, RegulatorCsvForm
 from .models import Regulator
 from .seed_data import seed_entries
@@ -25,9 +27,6 @@ from .seed_data import seed_entries
 # owns seed_key, and only an admin's check (not a spreadsheet) sets verified_at.
 EXPORT_FIELDS = ["id", *IMPORT_FIELDS, "seed_key", "verified_at"]
 MAX_IMPORT_ROWS = 5000
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RegulatorImportError(Exception):
@@ -72,18 +71,6 @@ def regulators_mark_verified(*, regulators: QuerySet[Regulator], now: datetime) 
 # --- CSV export --------------------------------------------------------------------
 
 
-def csv_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: a leading quote defuses a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-def csv_unsafe(value: str) -> str:
-    """Undo csv_safe, so that an export imported back does not gain quotes."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
-
-
 def regulator_to_row(regulator: Regulator) -> dict[str, str]:
     """One entry as spreadsheet cells, in the format the import reads."""
     row: dict[str, str] = {}
@@ -114,7 +101,7 @@ def regulators_export_csv(*, regulators: Iterable[Regulator]) -> str:
     writer.writerow(EXPORT_FIELDS)
     for regulator in regulators:
         row = regulator_to_row(regulator)
-        writer.writerow([csv_safe(row[name]) for name in EXPORT_FIELDS])
+        writer.writerow([formula_safe(row[name]) for name in EXPORT_FIELDS])
     return out.getvalue()
 
 
@@ -176,7 +163,9 @@ def parse_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
-        cells = {name: csv_unsafe(value.strip()) for name, value in zip(header, record, strict=False) if name}
+        cells = {
+            name: formula_unsafe(value.strip()) for name, value in zip(header, record, strict=False) if name
+        }
         rows.append((number, cells))
     return rows
 

@@ -7,11 +7,11 @@ import io
 
 import pytest
 
+from lib.spreadsheets import formula_safe
 from regulators.models import Regulator, RegulatorKind
 from regulators.services import (
     EXPORT_FIELDS,
     RegulatorImportError,
-    csv_safe,
     parse_csv,
     regulators_export_csv,
     regulators_import_csv,
@@ -166,7 +166,7 @@ def test_it_refuses_binary_junk():
     ],
 )
 def test_it_defuses_formulas_in_exported_cells(cell, safe):
-    assert csv_safe(cell) == safe
+    assert formula_safe(cell) == safe
 
 
 def test_the_export_guards_every_cell():
