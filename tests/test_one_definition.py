@@ -39,4 +39,3 @@ def test_the_formula_guard_is_defined_once():
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert found == ["lib/spreadsheets.py"]
-

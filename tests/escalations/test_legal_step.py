@@ -225,3 +225,15 @@ def test_the_complaint_page_links_to_it(client, letter_case, borrower, seeded):
 )
 def test_the_limit_runs_three_calendar_years(first, last):
     assert limitation_last_day(first) == last
+
+
+def test_it_offers_the_package_for_sharing_first_and_the_originals_behind_a_warning(page):
+    evidence = section(page, "evidence-list")
+    ref = page_reference(page)
+
+    sharing = evidence.index(reverse("evidence:package", args=[ref]))
+    originals = evidence.index(reverse("evidence:originals", args=[ref]))
+
+    assert sharing < originals
+    assert reverse("evidence:package_originals", args=[ref]) not in evidence
+    assert "对外提交包" in evidence and "拍摄地点" in evidence
