@@ -21,6 +21,7 @@ from complaints import permissions
 from complaints.models import HarassmentKind, normalize_collector_id
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
+from escalations import workdays
 from evidence.views import get_evidence_for_user
 from lib.china import CHINA_TZ
 from lib.spreadsheets import formula_safe
@@ -105,6 +106,7 @@ def _with_labels(rows: list[Any], *, now: datetime) -> list[Any]:
         if row.next_due_at is not None:
             # Deadlines end at midnight China time: whole days are what a borrower counts.
             days = (row.next_due_at.astimezone(CHINA_TZ).date() - today).days
+            row.due_estimate = bool(workdays.estimate_reason(row.next_due_at))
             if row.overdue:
                 n = max(-days, 1)
                 row.due_text = ngettext("overdue by %(n)d day", "overdue by %(n)d days", n) % {"n": n}
@@ -238,7 +240,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for label, value in item.rows:
                 writer.writerow([formula_safe(item.title), formula_safe(label), value])
         return response
-    return render(request, "cases/dashboard.html", {"series": series})
+    # Due dates in a year whose holiday schedule nobody has entered are estimates; the
+    # people who can enter it are told here, every time they look.
+    missing = workdays.missing_years(timezone.localdate())
+    return render(request, "cases/dashboard.html", {"series": series, "missing_schedule_years": missing})
 
 
 def public_stats(request: HttpRequest) -> HttpResponse:

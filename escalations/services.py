@@ -37,7 +37,7 @@ from .models import (
     EscalationChannel,
     EscalationStatus,
 )
-from .workdays import WorkingCalendar
+from .workdays import WorkingCalendar, estimate_reason
 
 # TimelineEvent has no kind for escalations yet (complaints/models.py is not ours to
 # change). Until it has, escalation entries are "details edited" with a note that says
@@ -173,6 +173,13 @@ def _fmt_day(moment: datetime) -> str:
     return f"{_china_day(moment):%Y-%m-%d}"
 
 
+def _fmt_due(moment: datetime) -> str:
+    """A due date, marked when it is an estimate (escalations.workdays.estimate_reason)."""
+    if estimate_reason(moment):
+        return _("%(date)s (estimate)") % {"date": _fmt_day(moment)}
+    return _fmt_day(moment)
+
+
 def _sent_note(escalation: Escalation) -> str:
     parts = [
         _("Sent to %(target)s (%(channel)s) on %(date)s.")
@@ -185,7 +192,7 @@ def _sent_note(escalation: Escalation) -> str:
     if escalation.reference:
         parts.append(_("Their reference: %(reference)s.") % {"reference": escalation.reference})
     if escalation.due_at:
-        parts.append(_("Answer due by %(date)s.") % {"date": _fmt_day(escalation.due_at)})
+        parts.append(_("Answer due by %(date)s.") % {"date": _fmt_due(escalation.due_at)})
     else:
         parts.append(_("No rule sets a deadline for this answer."))
     return " ".join(parts)
@@ -196,6 +203,7 @@ def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: date
     deadline = deadline_for(lender=escalation.lender, regulator=escalation.regulator)
     escalation.due_at = compute_due_at(deadline, received_at=escalation.sent_at)
     escalation.deadline_basis = deadline.basis
+    escalation.deadline_days, escalation.deadline_working_days = deadline.days, deadline.working_days
     escalation.status = EscalationStatus.SENT
     escalation.save()
     wanted = Status.WAITING_LENDER if escalation.lender_id else Status.WAITING_REGULATOR
@@ -353,7 +361,7 @@ def escalation_acknowledge(
     if escalation.reference:
         note += " " + _("Their reference: %(reference)s.") % {"reference": escalation.reference}
     if escalation.due_at:
-        note += " " + _("Answer due by %(date)s.") % {"date": _fmt_day(escalation.due_at)}
+        note += " " + _("Answer due by %(date)s.") % {"date": _fmt_due(escalation.due_at)}
     timeline_log(complaint, kind=ESCALATION_EVENT, actor=actor, now=now, note=note)
     refresh_next_due(complaint)
     return escalation

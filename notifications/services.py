@@ -32,6 +32,7 @@ from accounts import events
 from accounts.models import Role
 from cases.models import InfoRequest
 from complaints.models import Complaint, Incident, Status
+from escalations import workdays
 from escalations.services import answered_ids_subquery, awaiting_answer
 from lib.china import CHINA_TZ
 from lib.sms import sms_backend
@@ -167,6 +168,14 @@ def _text(due: Due) -> tuple[str, str, str]:
                 "They were not verified for a year. Check their contacts and deadlines with the official sources."
             ),
             reverse("admin:regulators_regulator_changelist") + "?needs_checking=yes",
+        )
+    if due.kind == Kind.HOLIDAY_SCHEDULE:
+        return (
+            _("Enter the holiday schedule for %(years)s") % {"years": p["years"]},
+            _(
+                "The State Council's schedule of holidays and make-up working days is not entered, so due dates in that year are shown as estimates. Enter its days, then mark the year as entered: the deadlines still running are counted again."
+            ),
+            reverse("admin:escalations_holidayoverride_changelist"),
         )
     if due.kind == Kind.ACCOUNT_SECURITY:
         if p["event"] == events.TWO_FACTOR_REPLACED:
@@ -308,6 +317,42 @@ def _plan_directory_digest(now: datetime) -> Iterator[Due]:
         yield Due(admin, Kind.DIRECTORY_DIGEST, year * 100 + week, monday, None, {"n": n})
 
 
+def _due_date(due_at: datetime) -> str:
+    date = due_at.astimezone(CHINA_TZ).date().isoformat()
+    return _("%(date)s (estimate)") % {"date": date} if workdays.estimate_reason(due_at) else date
+
+
+def _plan_holiday_schedule(now: datetime) -> Iterator[Due]:
+    """Weekly, to admins: a year's State Council schedule is missing and it matters, either
+    because a deadline still running ends in that year or because it is published now
+    (usually in November) for the year after. Due dates in it are estimates until then."""
+    local = now.astimezone(CHINA_TZ)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(9, 0), CHINA_TZ)
+    if now < monday:
+        return
+    waiting = {
+        d.year
+        for d in awaiting_answer(due_before=datetime(local.year + 3, 1, 1, tzinfo=CHINA_TZ))
+        .filter(due_at__gte=now)
+        .dates("due_at", "year")
+    }
+    if local.month >= 11:
+        waiting.add(local.year + 1)
+    years = sorted(y for y in waiting if not workdays.schedule_known(y))
+    if not years:
+        return
+    year, week, _day = local.isocalendar()
+    for admin in get_user_model().objects.filter(role=Role.ADMIN, is_active=True):
+        yield Due(
+            admin,
+            Kind.HOLIDAY_SCHEDULE,
+            year * 100 + week,
+            monday,
+            None,
+            {"years": ", ".join(str(y) for y in years)},
+        )
+
+
 def _plan_escalations(now: datetime) -> Iterator[Due]:
     # Only escalations without their reminder yet, and a bounded number per sweep: working
     # out the next step costs a route per escalation (found by `make bench`: 31,000
@@ -319,7 +364,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
     )
     for escalation in soon[:PER_SWEEP]:
         complaint = escalation.complaint
-        date = escalation.due_at.astimezone(CHINA_TZ).date().isoformat()
+        date = _due_date(escalation.due_at)
         yield Due(
             complaint.filer,
             Kind.ESCALATION_DUE_SOON,
@@ -333,7 +378,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
     )
     for escalation in overdue[:PER_SWEEP]:
         complaint = escalation.complaint
-        date = escalation.due_at.astimezone(CHINA_TZ).date().isoformat()
+        date = _due_date(escalation.due_at)
         params = {"target": str(escalation.target_name), "date": date, "next_step": escalation.next_step_text}
         yield Due(
             complaint.filer, Kind.ESCALATION_OVERDUE, escalation.pk, escalation.due_at, complaint, params
@@ -357,6 +402,7 @@ PLANNERS = [
     _plan_escalations,
     _plan_limitation,
     _plan_directory_digest,
+    _plan_holiday_schedule,
 ]
 
 
