@@ -10,16 +10,17 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.template.backends.django import Template
 
+from lib.china import CHINA_TZ
+
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "bench" / "ceiling_table.html"
 STATUSES = ["已提交", "审核中", "等待贷款机构答复", "等待监管部门答复", "已解决"]
 LENDERS = ["小赢卡贷", "拍拍贷", "安逸花", "360借条", "马上消费金融"]
-START = datetime(2026, 1, 5, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+START = datetime(2026, 1, 5, 9, 30, tzinfo=CHINA_TZ)
 
 
 def _rows() -> list[dict[str, Any]]:

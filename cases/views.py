@@ -21,8 +21,10 @@ from complaints import permissions
 from complaints.models import HarassmentKind, normalize_collector_id
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
-from escalations.conduct import BEIJING
+from escalations import workdays
 from evidence.views import get_evidence_for_user
+from lib.china import CHINA_TZ
+from lib.spreadsheets import formula_safe
 
 from . import selectors, services, stats
 from .forms import (
@@ -97,13 +99,14 @@ def _with_labels(rows: list[Any], *, now: datetime) -> list[Any]:
     """What each queue row says about its incidents and its deadline, worked out here once
     per page rather than by template filters once per row (a third of the queue's time)."""
     kind_labels = {code: str(label) for code, label in HarassmentKind.choices}
-    today = now.astimezone(BEIJING).date()
+    today = now.astimezone(CHINA_TZ).date()
     for row in rows:
         row.kind_labels = [kind_labels.get(code, code) for code in row.kind_codes]
         row.overdue = row.next_due_at is not None and row.next_due_at < now
         if row.next_due_at is not None:
             # Deadlines end at midnight China time: whole days are what a borrower counts.
-            days = (row.next_due_at.astimezone(BEIJING).date() - today).days
+            days = (row.next_due_at.astimezone(CHINA_TZ).date() - today).days
+            row.due_estimate = bool(workdays.estimate_reason(row.next_due_at))
             if row.overdue:
                 n = max(-days, 1)
                 row.due_text = ngettext("overdue by %(n)d day", "overdue by %(n)d days", n) % {"n": n}
@@ -224,12 +227,6 @@ def collector(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "cases/collector.html", {"summary": summary, "page": page})
 
 
-def _csv_cell(value: Any) -> Any:
-    # A spreadsheet runs a cell that starts like a formula; lender names come from borrowers.
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @caseworker_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     series = stats.dashboard_series(now=timezone.now())
@@ -241,9 +238,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         writer.writerow([_("Figure"), _("Label"), _("Complaints")])
         for item in series:
             for label, value in item.rows:
-                writer.writerow([_csv_cell(item.title), _csv_cell(label), value])
+                writer.writerow([formula_safe(item.title), formula_safe(label), value])
         return response
-    return render(request, "cases/dashboard.html", {"series": series})
+    # Due dates in a year whose holiday schedule nobody has entered are estimates; the
+    # people who can enter it are told here, every time they look.
+    missing = workdays.missing_years(timezone.localdate())
+    return render(request, "cases/dashboard.html", {"series": series, "missing_schedule_years": missing})
 
 
 def public_stats(request: HttpRequest) -> HttpResponse:

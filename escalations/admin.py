@@ -5,23 +5,73 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from lib.admin import VersionedAdminMixin
 
-from . import workdays
+from . import schedules, workdays
 from .conduct import RULES_VERSION
 from .forms import ConductRuleAdminForm
-from .models import ConductRule, Escalation, HolidayOverride
+from .models import ConductRule, Escalation, HolidayOverride, HolidaySchedule
+
+
+class RecountsDeadlinesMixin:
+    """A change to the calendar recounts the due dates still running (schedules.py)."""
+
+    def _recount(self, request: HttpRequest, year: int) -> None:
+        moved = schedules.deadlines_recount(since_year=year, now=timezone.now())
+        if moved:
+            self.message_user(  # type: ignore[attr-defined]
+                request,
+                ngettext(
+                    "%(n)d due date was counted again with this calendar.",
+                    "%(n)d due dates were counted again with this calendar.",
+                    len(moved),
+                )
+                % {"n": len(moved)},
+                messages.INFO,
+            )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        self._recount(request, self._year(obj))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        self._recount(request, self._year(obj))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        years = [self._year(obj) for obj in queryset]
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        if years:
+            self._recount(request, min(years))
+
+    def _year(self, obj: Any) -> int:
+        raise NotImplementedError
+
+
+@admin.register(HolidaySchedule)
+class HolidayScheduleAdmin(RecountsDeadlinesMixin, admin.ModelAdmin):
+    """ "The State Council's schedule for year N is entered in full": due dates in N stop
+    being estimates, and the ones still running are counted again."""
+
+    list_display = ("year", "source", "created")
+    readonly_fields = ("created",)
+
+    def _year(self, obj: Any) -> int:
+        return obj.year
 
 
 @admin.register(HolidayOverride)
-class HolidayOverrideAdmin(admin.ModelAdmin):
+class HolidayOverrideAdmin(RecountsDeadlinesMixin, admin.ModelAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
     search_fields = ("note",)
     date_hierarchy = "date"
+
+    def _year(self, obj: Any) -> int:
+        return obj.date.year
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -29,7 +79,7 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
         # Say which years still need the State Council's schedule typed in here.
         today = timezone.localdate()
         last = workdays.last_official_year(today)
-        missing = [y for y in (today.year, today.year + 1) if not workdays.official_schedule_known(y)]
+        missing = workdays.missing_years(today)
         if missing:
             self.message_user(
                 request,
@@ -40,6 +90,14 @@ class HolidayOverrideAdmin(admin.ModelAdmin):
                     "published."
                 )
                 % {"last": last or "-", "years": ", ".join(str(y) for y in missing)},
+                messages.WARNING,
+            )
+            self.message_user(
+                request,
+                gettext(
+                    "Then add the year under “Holiday schedules entered”: until you do, due dates in it "
+                    "are shown as estimates."
+                ),
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)

@@ -19,19 +19,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, ContactedParty, HarassmentKind, Incident
 from lib import versions
+from lib.china import CHINA_TZ
 from lib.phones import normalize_phone
 
 from .models import CheckKind, ConductRule
 
 # The rules speak of Beijing time whatever the server's or the borrower's zone.
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 # Third parties the CBA guideline calls unrelated to the debt. An emergency contact is
 # a pre-agreed one: calling them to reach the debtor is allowed, so such an incident
@@ -99,12 +98,12 @@ class Breach:
 
 
 def beijing_day(moment: datetime) -> date:
-    return moment.astimezone(BEIJING).date()
+    return moment.astimezone(CHINA_TZ).date()
 
 
 def in_quiet_hours(moment: datetime, start: time, end: time) -> bool:
     """Whether `moment` falls in [start, end) Beijing time; end before start wraps past midnight."""
-    t = moment.astimezone(BEIJING).time().replace(tzinfo=None)
+    t = moment.astimezone(CHINA_TZ).time().replace(tzinfo=None)
     if start < end:
         return start <= t < end
     return t >= start or t < end
@@ -164,7 +163,7 @@ def _check(rule: ConductRule, incident: Incident, same_day: Sequence[Incident]) 
         if rule.quiet_from is None or rule.quiet_until is None:
             return None
         if in_quiet_hours(incident.occurred_at, rule.quiet_from, rule.quiet_until):
-            return Breach(rule=rule, at=incident.occurred_at.astimezone(BEIJING).time())
+            return Breach(rule=rule, at=incident.occurred_at.astimezone(CHINA_TZ).time())
         return None
     if kind == CheckKind.CALLS_PER_DAY:
         # NIFA counts *connected* calls per debtor, the lender and its agencies together.

@@ -14,10 +14,13 @@ from datetime import date, datetime
 from typing import Any
 
 from complaints.models import Complaint, HarassmentKind
+from lib.china import CHINA_TZ
+from regulators import national
 from regulators.models import Regulator, RegulatorKind
+from regulators.national import NationalNumber
 from regulators.routing import RULES, find_rule
 
-from .conduct import BEIJING, breaches_for_complaint
+from .conduct import breaches_for_complaint
 from .legal_basis import CITATIONS, Citation, citations_for
 from .letters import letter_evidence
 from .models import EscalationStatus
@@ -27,11 +30,6 @@ from .models import EscalationStatus
 POLICE_KINDS = next(rule for rule in RULES if rule.name == "police").harassment_kinds or frozenset()
 POLICE_CITATIONS = frozenset({"psal_42", "criminal_293_1", "criminal_246"})
 CIVIL_CITATIONS = ("civil_1032", "civil_1033")
-
-# National numbers, for when an admin has retired the directory's entry: a page for
-# people in trouble must never leave them without a number to call.
-POLICE_NUMBER = "110"
-LEGAL_AID_NUMBER = "12348"
 
 LIMITATION_YEARS = 3
 
@@ -52,11 +50,14 @@ def limitation_last_day(first: date) -> date:
         return first.replace(year=first.year + LIMITATION_YEARS, day=28)
 
 
-def _contact(entry: Regulator | None, fallback: str) -> dict[str, Any]:
-    """A directory entry with the number to call: its hotline, else the national one."""
-    if entry is not None and entry.hotline:
-        return {"entry": entry, "number": entry.hotline, "tel": entry.hotline_tel}
-    return {"entry": entry, "number": fallback, "tel": fallback}
+def _contact(entry: Regulator | None, national: NationalNumber) -> dict[str, Any]:
+    """The national number to call, always from code (regulators/national.py), and the
+    directory's local office beside it when it has a number of its own. The directory
+    never replaces the national number: an import put 12345678 on "call the police now"."""
+    local = None
+    if entry is not None and entry.hotline and entry.hotline_tel not in ("", national.tel):
+        local = {"name": entry.name_zh, "number": entry.hotline, "tel": entry.hotline_tel}
+    return {"entry": entry, "number": national.number, "tel": national.tel, "local": local}
 
 
 def _directory(province: str) -> dict[str, Regulator | None]:
@@ -81,9 +82,9 @@ def legal_step_context(*, complaint: Complaint, now: datetime) -> dict[str, Any]
 
     limitation = None
     if incidents:
-        first_day = min(i.occurred_at for i in incidents).astimezone(BEIJING).date()
+        first_day = min(i.occurred_at for i in incidents).astimezone(CHINA_TZ).date()
         last_day = limitation_last_day(first_day)
-        today = now.astimezone(BEIJING).date()
+        today = now.astimezone(CHINA_TZ).date()
         limitation = {
             "first_day": first_day,
             "last_day": last_day,
@@ -105,11 +106,12 @@ def legal_step_context(*, complaint: Complaint, now: datetime) -> dict[str, Any]
         # In the taxonomy's order, each with how many incidents.
         "police_kinds": [(labels[k], police_counts[k]) for k in HarassmentKind.values if k in police_counts],
         "police_citations": police_citations,
-        "police": _contact(directory["police"], POLICE_NUMBER),
+        "police": _contact(directory["police"], national.POLICE),
         "civil_citations": [CITATIONS[key] for key in CIVIL_CITATIONS],
         "limitation": limitation,
         "court": directory["court"],
-        "legal_aid": _contact(directory["legal_aid"], LEGAL_AID_NUMBER),
+        "legal_aid": _contact(directory["legal_aid"], national.LEGAL_AID),
+        "national_numbers": national.NATIONAL_NUMBERS,
         "evidence": list(letter_evidence(complaint)),
         "escalations": escalations,
     }

@@ -43,6 +43,30 @@ class HolidayOverride(models.Model):
         return f"{self.date:%Y-%m-%d} {self.note}".strip()
 
 
+class HolidaySchedule(models.Model):
+    """An admin's word that a year's State Council schedule is entered in full (as
+    HolidayOverride rows). Until then, for a year the `holidays` package has no official
+    schedule for, due dates in that year are shown as estimates: its make-up working
+    days are unknown. Saving one recounts the deadlines still running."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        blank=True,
+        help_text=_("The State Council notice, e.g. 国办发明电〔2026〕X号."),
+    )
+    created = models.DateTimeField(_("entered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("holiday schedule entered")
+        verbose_name_plural = _("holiday schedules entered")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class EscalationChannel(models.TextChoices):
     HOTLINE = "hotline", _("Hotline")
     ONLINE = "online", _("Online portal")
@@ -103,6 +127,10 @@ class Escalation(models.Model):
     due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
     # The rule due_at was computed from, as it read then (with its source and doubts).
     deadline_basis = models.TextField(_("deadline rule applied"), blank=True)
+    # Its length, kept so that the due date can be counted again with a holiday schedule
+    # entered later (escalations/schedules.py) without reading the directory as it is now.
+    deadline_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    deadline_working_days = models.BooleanField(default=False, editable=False)
     status = models.CharField(
         _("status"), max_length=16, choices=EscalationStatus.choices, default=EscalationStatus.SENT
     )

@@ -16,6 +16,7 @@ from complaints import permissions
 from complaints.models import Complaint
 from regulators.routing import route_for_complaint
 
+from . import workdays
 from .conduct import breaches_for_complaint
 from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
 from .models import AWAITING_STATUSES, EscalationStatus
@@ -52,6 +53,10 @@ def escalation_panel(
             {
                 "escalation": escalation,
                 "late": status == EscalationStatus.OVERDUE or escalation.is_late(now),
+                # Why the due date is only an estimate, while it still matters.
+                "estimate": workdays.estimate_reason(escalation.due_at)
+                if status in AWAITING_STATUSES
+                else "",
                 "sent_form": MarkSentForm(auto_id=f"sent{pk}_%s")
                 if can_update and status == EscalationStatus.DRAFTED
                 else None,

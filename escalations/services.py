@@ -16,9 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Min, OuterRef, QuerySet
 from django.utils.translation import gettext as _
@@ -28,6 +26,8 @@ from complaints.models import COMPLAINTS_VERSION, Complaint, Lender, LicenceType
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence
 from lib import versions
+from lib.china import CHINA_TZ
+from lib.china import china_day as _china_day
 from lib.dates import EARLIEST_DAY, too_early_message
 from regulators.models import Regulator
 
@@ -38,7 +38,7 @@ from .models import (
     EscalationChannel,
     EscalationStatus,
 )
-from .workdays import WorkingCalendar
+from .workdays import WorkingCalendar, estimate_reason
 
 # TimelineEvent has no kind for escalations yet (complaints/models.py is not ours to
 # change). Until it has, escalation entries are "details edited" with a note that says
@@ -89,18 +89,9 @@ def deadline_for(*, lender: Lender | None = None, regulator: Regulator | None = 
     return Deadline(LENDER_DEADLINE_DAYS, False, basis)
 
 
-def _china_tz() -> ZoneInfo:
-    # Deadlines run on Chinese calendar days, whatever time zone a user's page shows.
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def _china_day(moment: datetime) -> date:
-    return moment.astimezone(_china_tz()).date()
-
-
 def end_of_day(day: date) -> datetime:
     """The last second of `day` in China: a deadline runs to 24:00 (Civil Code Art 203)."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=_china_tz())
+    return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA_TZ)
 
 
 def compute_due_at(
@@ -183,6 +174,13 @@ def _fmt_day(moment: datetime) -> str:
     return f"{_china_day(moment):%Y-%m-%d}"
 
 
+def _fmt_due(moment: datetime) -> str:
+    """A due date, marked when it is an estimate (escalations.workdays.estimate_reason)."""
+    if estimate_reason(moment):
+        return _("%(date)s (estimate)") % {"date": _fmt_day(moment)}
+    return _fmt_day(moment)
+
+
 def _sent_note(escalation: Escalation) -> str:
     parts = [
         _("Sent to %(target)s (%(channel)s) on %(date)s.")
@@ -195,7 +193,7 @@ def _sent_note(escalation: Escalation) -> str:
     if escalation.reference:
         parts.append(_("Their reference: %(reference)s.") % {"reference": escalation.reference})
     if escalation.due_at:
-        parts.append(_("Answer due by %(date)s.") % {"date": _fmt_day(escalation.due_at)})
+        parts.append(_("Answer due by %(date)s.") % {"date": _fmt_due(escalation.due_at)})
     else:
         parts.append(_("No rule sets a deadline for this answer."))
     return " ".join(parts)
@@ -206,10 +204,19 @@ def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: date
     deadline = deadline_for(lender=escalation.lender, regulator=escalation.regulator)
     escalation.due_at = compute_due_at(deadline, received_at=escalation.sent_at)
     escalation.deadline_basis = deadline.basis
+    escalation.deadline_days, escalation.deadline_working_days = deadline.days, deadline.working_days
     escalation_workflow.move(
         escalation,
         EscalationStatus.SENT,
-        fields=["due_at", "deadline_basis", "sent_at", "channel", "reference"],
+        fields=[
+            "due_at",
+            "deadline_basis",
+            "deadline_days",
+            "deadline_working_days",
+            "sent_at",
+            "channel",
+            "reference",
+        ],
     )
     wanted = Status.WAITING_LENDER if escalation.lender_id else Status.WAITING_REGULATOR
     # The complaint follows where it was sent when the workflow lets this actor move it
@@ -366,7 +373,7 @@ def escalation_acknowledge(
     if escalation.reference:
         note += " " + _("Their reference: %(reference)s.") % {"reference": escalation.reference}
     if escalation.due_at:
-        note += " " + _("Answer due by %(date)s.") % {"date": _fmt_day(escalation.due_at)}
+        note += " " + _("Answer due by %(date)s.") % {"date": _fmt_due(escalation.due_at)}
     timeline_log(complaint, kind=ESCALATION_EVENT, actor=actor, now=now, note=note)
     refresh_next_due(complaint)
     return escalation

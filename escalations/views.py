@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -21,6 +19,7 @@ from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from evidence import services as evidence_services
 from evidence.validation import EvidenceRejected, safe_display_name
+from lib.china import CHINA_TZ, china_day
 
 from . import letters, pdfs
 from . import services as escalations
@@ -44,10 +43,9 @@ from .panels import route_targets
 
 def _moment(day: date, now: datetime) -> datetime:
     """A date typed in a form as a moment: now for today, else noon that day in China."""
-    tz = ZoneInfo(settings.TIME_ZONE)
-    if day == now.astimezone(tz).date():
+    if day == china_day(now):
         return now
-    return datetime.combine(day, time(12), tzinfo=tz)
+    return datetime.combine(day, time(12), tzinfo=CHINA_TZ)
 
 
 def _back(complaint: Complaint) -> HttpResponse:

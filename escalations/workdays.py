@@ -13,14 +13,29 @@ that knows wins:
    statutory holidays by rule, without make-up days: `official_schedule_known` says so,
    and the admin's holiday page warns about those years.
 3. Saturday and Sunday are rest days.
+
+A year is *known* when the package has its official schedule or an admin has marked it
+entered in full (`HolidaySchedule`). A due date in a year that is not known is an
+estimate: the make-up working days that may move it are missing. Pages say so ("预计",
+with why), admins are reminded to enter the schedule, and entering it recounts the
+deadlines still running (escalations/schedules.py).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 import holidays
+from django.core.cache import cache as shared_cache
+from django.utils.translation import gettext as _
+
+from lib import versions
+from lib.china import china_day
+
+# Bumped by the admin when a year is marked entered; the set of such years is cached
+# under it (every complaint page with a deadline asks).
+SCHEDULES_VERSION = "holiday-schedules"
 
 # Longer than any deadline we count (60 working days is the longest rule in the domain
 # notes); a loop that gets this far has a bug or a table with no working day in it.
@@ -47,6 +62,39 @@ def last_official_year(today: date) -> int | None:
     """The last year, from a few years back to two ahead, with the official schedule."""
     known = [y for y in range(today.year - 3, today.year + 3) if official_schedule_known(y)]
     return max(known) if known else None
+
+
+def entered_years() -> frozenset[int]:
+    """The years an admin marked as entered in full."""
+    from .models import HolidaySchedule
+
+    key = f"holiday-schedules:{versions.version(SCHEDULES_VERSION)}"
+    return shared_cache.get_or_set(
+        key, lambda: frozenset(HolidaySchedule.objects.values_list("year", flat=True)), None
+    )
+
+
+def schedule_known(year: int) -> bool:
+    """Whether `year`'s holidays and make-up working days are all known."""
+    return official_schedule_known(year) or year in entered_years()
+
+
+def missing_years(today: date) -> list[int]:
+    """This year and next, where their schedule is still to be entered."""
+    return [y for y in (today.year, today.year + 1) if not schedule_known(y)]
+
+
+def estimate_reason(due_at: datetime | None) -> str:
+    """Why a due date is only an estimate ("" when it is not)."""
+    if due_at is None:
+        return ""
+    year = china_day(due_at).year
+    if schedule_known(year):
+        return ""
+    return _(
+        "Estimate: the State Council's %(year)d holiday schedule is not entered yet, and its "
+        "make-up working days may move this date."
+    ) % {"year": year}
 
 
 class WorkingCalendar:

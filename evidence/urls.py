@@ -8,7 +8,11 @@ app_name = "evidence"
 
 urlpatterns = [
     path("complaints/<ref:reference>/upload/", views.upload, name="upload"),
+    # The package for sharing keeps the old name: every link to "the package" gets the
+    # copies without location data; the originals are behind a warning page.
     path("complaints/<ref:reference>/package.zip", views.package_download, name="package"),
+    path("complaints/<ref:reference>/originals/", views.originals, name="originals"),
+    path("complaints/<ref:reference>/originals.zip", views.originals_download, name="package_originals"),
     path("complaints/<ref:reference>/manifest/", views.manifest, name="manifest"),
     path("<uuid:public_id>/", views.download, name="download"),
     path("<uuid:public_id>/caption/", views.caption, name="caption"),

@@ -168,18 +168,25 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def package_download(request: HttpRequest, reference: str) -> HttpResponse:
-    complaint = get_complaint_for_user(request, reference)
-    items = list(
+def _package_items(complaint: Any) -> list[Evidence]:
+    return list(
         complaint.evidence.select_related("incident", "reading")
         .defer("reading__lines", "reading__text", "reading__search_text")
         .order_by("created", "pk")
     )
-    audit_record(actor=request.user, action=Action.DOWNLOAD_PACKAGE, complaint=complaint)
-    response = StreamingHttpResponse(package.stream_package(complaint, items), content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, f"evidence-{complaint.reference}.zip")
+
+
+def _package_response(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
+    complaint = get_complaint_for_user(request, reference)
+    items = _package_items(complaint)
+    audit_record(actor=request.user, action=Action.DOWNLOAD_PACKAGE, complaint=complaint, detail=kind)
+    response = StreamingHttpResponse(
+        package.stream_package(complaint, items, kind), content_type="application/zip"
+    )
+    name = f"evidence-{complaint.reference}.zip"
+    if kind == package.ORIGINALS:
+        name = f"evidence-{complaint.reference}-originals.zip"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     for header, value in _HOSTILE_HEADERS.items():
         response[header] = value
     return response
@@ -187,14 +194,30 @@ def package_download(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
+def package_download(request: HttpRequest, reference: str) -> HttpResponse:
+    """The package for sharing: copies without location data (see package.py)."""
+    return _package_response(request, reference, package.SHARING)
+
+
+@login_required
+@require_GET
+def originals(request: HttpRequest, reference: str) -> HttpResponse:
+    """The warning in front of the originals: they may say where a photo was taken."""
+    complaint = get_complaint_for_user(request, reference)
+    return render(request, "evidence/originals.html", {"complaint": complaint})
+
+
+@login_required
+@require_GET
+def originals_download(request: HttpRequest, reference: str) -> HttpResponse:
+    return _package_response(request, reference, package.ORIGINALS)
+
+
+@login_required
+@require_GET
 def manifest(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
-    evidence = (
-        complaint.evidence.select_related("incident", "reading")
-        .defer("reading__lines", "reading__text", "reading__search_text")
-        .order_by("created", "pk")
-    )
-    items = list(enumerate(evidence, start=1))
+    items = list(enumerate(_package_items(complaint), start=1))
     return render(
         request, "evidence/manifest.html", {"complaint": complaint, "rows": package.manifest_rows(items)}
     )

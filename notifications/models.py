@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     LIMITATION_90 = "limitation_90", _("Time limit for a lawsuit: 90 days left")
     LIMITATION_30 = "limitation_30", _("Time limit for a lawsuit: 30 days left")
     DIRECTORY_DIGEST = "directory_digest", _("Directory entries to check")
+    HOLIDAY_SCHEDULE = "holiday_schedule", _("Holiday schedule to enter")
     ACCOUNT_SECURITY = "account_security", _("Your account's security changed")
 
 

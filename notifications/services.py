@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -31,14 +30,18 @@ from django.utils.translation import gettext as _
 
 from accounts import events
 from accounts.models import Role
+from cases.models import InfoRequest
 from complaints.models import Complaint, Incident, Status
+from escalations import workdays
+from escalations.services import answered_ids_subquery, awaiting_answer
+from lib.china import CHINA_TZ
 from lib.sms import sms_backend
+from regulators.models import Regulator
 
 from .models import Channel, Delivery, Kind, Preference, Reminder
 
 logger = logging.getLogger(__name__)
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 QUIET_START, QUIET_END = time(21, 0), time(8, 0)
 MAX_ATTEMPTS = 5
 # A send claimed this long ago without an outcome belongs to a worker that died.
@@ -93,11 +96,11 @@ def send_after(user: Any, channel: str, now: datetime) -> datetime:
     """When a channel may be used: at once, or at 08:00 Beijing time after quiet hours."""
     if channel == Channel.APP or not preference_for(user).quiet_hours:
         return now
-    local = now.astimezone(BEIJING)
+    local = now.astimezone(CHINA_TZ)
     if local.time() >= QUIET_START:
-        return datetime.combine(local.date() + timedelta(days=1), QUIET_END, BEIJING)
+        return datetime.combine(local.date() + timedelta(days=1), QUIET_END, CHINA_TZ)
     if local.time() < QUIET_END:
-        return datetime.combine(local.date(), QUIET_END, BEIJING)
+        return datetime.combine(local.date(), QUIET_END, CHINA_TZ)
     return now
 
 
@@ -165,6 +168,14 @@ def _text(due: Due) -> tuple[str, str, str]:
                 "They were not verified for a year. Check their contacts and deadlines with the official sources."
             ),
             reverse("admin:regulators_regulator_changelist") + "?needs_checking=yes",
+        )
+    if due.kind == Kind.HOLIDAY_SCHEDULE:
+        return (
+            _("Enter the holiday schedule for %(years)s") % {"years": p["years"]},
+            _(
+                "The State Council's schedule of holidays and make-up working days is not entered, so due dates in that year are shown as estimates. Enter its days, then mark the year as entered: the deadlines still running are counted again."
+            ),
+            reverse("admin:escalations_holidayoverride_changelist"),
         )
     if due.kind == Kind.ACCOUNT_SECURITY:
         if p["event"] == events.TWO_FACTOR_REPLACED:
@@ -238,8 +249,6 @@ def _plan_unreviewed(now: datetime) -> Iterator[Due]:
 
 
 def _plan_info_requests(now: datetime) -> Iterator[Due]:
-    from cases.models import InfoRequest
-
     qs = (
         InfoRequest.objects.filter(answered_at__isnull=True, created__lte=now - INFO_AFTER)
         .filter(~_not_planned(Kind.INFO_REQUEST))
@@ -288,15 +297,13 @@ def _plan_limitation(now: datetime) -> Iterator[Due]:
                 c.pk,
                 expires - timedelta(days=days),
                 c,
-                {"days": days, "date": first.astimezone(BEIJING).date().isoformat()},
+                {"days": days, "date": first.astimezone(CHINA_TZ).date().isoformat()},
             )
 
 
 def _plan_directory_digest(now: datetime) -> Iterator[Due]:
-    from regulators.models import Regulator
-
-    local = now.astimezone(BEIJING)
-    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(9, 0), BEIJING)
+    local = now.astimezone(CHINA_TZ)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(9, 0), CHINA_TZ)
     if now < monday:
         return
     year, week, _day = local.isocalendar()
@@ -310,11 +317,43 @@ def _plan_directory_digest(now: datetime) -> Iterator[Due]:
         yield Due(admin, Kind.DIRECTORY_DIGEST, year * 100 + week, monday, None, {"n": n})
 
 
-def _plan_escalations(now: datetime) -> Iterator[Due]:
-    try:
-        from escalations.services import awaiting_answer
-    except ImportError:  # escalations not installed in this build
+def _due_date(due_at: datetime) -> str:
+    date = due_at.astimezone(CHINA_TZ).date().isoformat()
+    return _("%(date)s (estimate)") % {"date": date} if workdays.estimate_reason(due_at) else date
+
+
+def _plan_holiday_schedule(now: datetime) -> Iterator[Due]:
+    """Weekly, to admins: a year's State Council schedule is missing and it matters, either
+    because a deadline still running ends in that year or because it is published now
+    (usually in November) for the year after. Due dates in it are estimates until then."""
+    local = now.astimezone(CHINA_TZ)
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time(9, 0), CHINA_TZ)
+    if now < monday:
         return
+    waiting = {
+        d.year
+        for d in awaiting_answer(due_before=datetime(local.year + 3, 1, 1, tzinfo=CHINA_TZ))
+        .filter(due_at__gte=now)
+        .dates("due_at", "year")
+    }
+    if local.month >= 11:
+        waiting.add(local.year + 1)
+    years = sorted(y for y in waiting if not workdays.schedule_known(y))
+    if not years:
+        return
+    year, week, _day = local.isocalendar()
+    for admin in get_user_model().objects.filter(role=Role.ADMIN, is_active=True):
+        yield Due(
+            admin,
+            Kind.HOLIDAY_SCHEDULE,
+            year * 100 + week,
+            monday,
+            None,
+            {"years": ", ".join(str(y) for y in years)},
+        )
+
+
+def _plan_escalations(now: datetime) -> Iterator[Due]:
     # Only escalations without their reminder yet, and a bounded number per sweep: working
     # out the next step costs a route per escalation (found by `make bench`: 31,000
     # overdue answers re-examined on every sweep took four minutes).
@@ -325,7 +364,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
     )
     for escalation in soon[:PER_SWEEP]:
         complaint = escalation.complaint
-        date = escalation.due_at.astimezone(BEIJING).date().isoformat()
+        date = _due_date(escalation.due_at)
         yield Due(
             complaint.filer,
             Kind.ESCALATION_DUE_SOON,
@@ -339,7 +378,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
     )
     for escalation in overdue[:PER_SWEEP]:
         complaint = escalation.complaint
-        date = escalation.due_at.astimezone(BEIJING).date().isoformat()
+        date = _due_date(escalation.due_at)
         params = {"target": str(escalation.target_name), "date": date, "next_step": escalation.next_step_text}
         yield Due(
             complaint.filer, Kind.ESCALATION_OVERDUE, escalation.pk, escalation.due_at, complaint, params
@@ -363,6 +402,7 @@ PLANNERS = [
     _plan_escalations,
     _plan_limitation,
     _plan_directory_digest,
+    _plan_holiday_schedule,
 ]
 
 
@@ -415,8 +455,6 @@ def reminders_plan(*, now: datetime, dry_run: bool = False) -> list[Due]:
 
 def _obsolete() -> Q:
     """Reminders whose reason went away: the draft was submitted, the answer arrived..."""
-    from cases.models import InfoRequest
-
     q = Q(kind=Kind.DRAFT_STALE) & ~Q(complaint__status=Status.DRAFT)
     q |= Q(kind=Kind.UNREVIEWED) & (
         ~Q(complaint__status=Status.SUBMITTED) | Q(complaint__assignee__isnull=False)
@@ -425,12 +463,7 @@ def _obsolete() -> Q:
         InfoRequest.objects.filter(pk=OuterRef("object_id"), answered_at__isnull=False)
     )
     q |= Q(kind__in=[Kind.LIMITATION_90, Kind.LIMITATION_30]) & Q(complaint__status__in=CLOSED)
-    try:
-        from escalations.services import answered_ids_subquery
-
-        q |= Q(kind__in=[Kind.ESCALATION_DUE_SOON, Kind.ESCALATION_OVERDUE]) & Exists(answered_ids_subquery())
-    except ImportError:
-        pass
+    q |= Q(kind__in=[Kind.ESCALATION_DUE_SOON, Kind.ESCALATION_OVERDUE]) & Exists(answered_ids_subquery())
     return q
 
 

@@ -7,3 +7,10 @@ class RegulatorsConfig(AppConfig):
 
     name = "regulators"
     verbose_name = _("Regulators")
+
+    def ready(self) -> None:
+        from accounts.privacy import register
+
+        from .personal_data import PART
+
+        register(PART)

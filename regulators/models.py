@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -208,3 +209,46 @@ class Regulator(models.Model):
     def get_harassment_kinds_display(self) -> list[str]:
         labels = dict(HarassmentKind.choices)
         return [str(labels[v]) for v in self.harassment_kinds if v in labels]
+
+
+class RegulatorChange(models.Model):
+    """One field of a directory entry changed by hand or by an import: who, when, from
+    what to what. The directory tells people in trouble whom to call; a number changed
+    quietly (an import once put 12345678 in a province's police entry) must be visible
+    and traceable. Rows are only ever added."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Edited in the admin")
+        IMPORT = "import", _("CSV import")
+
+    regulator = models.ForeignKey(
+        Regulator, verbose_name=_("regulator"), on_delete=models.CASCADE, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept when the account is gone (reduced to the role then), like the audit trail's.
+    actor_label = models.CharField(_("who (at the time)"), max_length=160, blank=True)
+    source = models.CharField(_("how"), max_length=10, choices=Source.choices)
+    # Empty for a new entry.
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    old = models.TextField(_("before"), blank=True)
+    new = models.TextField(_("after"), blank=True)
+    created = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("directory change")
+        verbose_name_plural = _("directory changes")
+        ordering = ["-created", "-pk"]
+        indexes = [
+            # An entry's history on its admin page, newest first.
+            models.Index(fields=["regulator", "-created"], name="regulator_change_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created:%Y-%m-%d %H:%M} {self.actor_label} {self.field}"

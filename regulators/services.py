@@ -6,6 +6,7 @@ Views and the admin validate who may act, then call one of these.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,17 +18,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lib.spreadsheets import formula_safe, formula_unsafe
+
 from .forms import IMPORT_FIELDS, RegulatorCsvForm
-from .models import Regulator
+from .models import Regulator, RegulatorChange
 from .seed_data import seed_entries
 
 # seed_key and verified_at are exported for reference and ignored on import: seeding
 # owns seed_key, and only an admin's check (not a spreadsheet) sets verified_at.
 EXPORT_FIELDS = ["id", *IMPORT_FIELDS, "seed_key", "verified_at"]
 MAX_IMPORT_ROWS = 5000
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RegulatorImportError(Exception):
@@ -72,18 +72,6 @@ def regulators_mark_verified(*, regulators: QuerySet[Regulator], now: datetime) 
 # --- CSV export --------------------------------------------------------------------
 
 
-def csv_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text: a leading quote defuses a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-def csv_unsafe(value: str) -> str:
-    """Undo csv_safe, so that an export imported back does not gain quotes."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
-
-
 def regulator_to_row(regulator: Regulator) -> dict[str, str]:
     """One entry as spreadsheet cells, in the format the import reads."""
     row: dict[str, str] = {}
@@ -114,11 +102,87 @@ def regulators_export_csv(*, regulators: Iterable[Regulator]) -> str:
     writer.writerow(EXPORT_FIELDS)
     for regulator in regulators:
         row = regulator_to_row(regulator)
-        writer.writerow([csv_safe(row[name]) for name in EXPORT_FIELDS])
+        writer.writerow([formula_safe(row[name]) for name in EXPORT_FIELDS])
     return out.getvalue()
 
 
+# --- Changes, by hand or by import ----------------------------------------------------
+
+# What verified_at vouches for: the ways to reach a body, and how fast it must answer. A
+# change to any of them makes the entry unchecked until someone checks it again.
+CONTACT_FIELDS = ("hotline", "website", "email", "postal_address", "in_person")
+CHECKED_FIELDS = (*CONTACT_FIELDS, "deadline_days", "deadline_working_days")
+
+
+def _cells(regulator: Regulator) -> dict[str, str]:
+    """The entry's fields as the text an export writes: what changes are compared on."""
+    return {name: value for name, value in regulator_to_row(regulator).items() if name in CELL_FIELDS}
+
+
+CELL_FIELDS = (*IMPORT_FIELDS, "verified_at")
+
+
+def _actor_label(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return ""
+    return f"{actor.get_role_display()}: {actor.username}"[:160]
+
+
+@dataclass
+class SaveOutcome:
+    changes: list[RegulatorChange]
+    # The entry was checked, and a contact or the deadline changed: it is not any more.
+    unverified: bool = False
+
+
+@transaction.atomic
+def regulator_save(
+    *, regulator: Regulator, actor: Any, now: datetime, source: str, verified_anew: bool = False
+) -> SaveOutcome:
+    """Save an entry made or edited by an admin or an import, recording each changed field
+    (who, when, before, after) as a RegulatorChange.
+
+    A change to a contact or to the deadline clears `verified_at`: the check was of the
+    old values. Only an admin who sets the check date in the same edit (`verified_anew`)
+    keeps it; an import never does, since a spreadsheet cannot vouch for anything.
+    """
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    label = _actor_label(actor)
+    before = Regulator.objects.select_for_update().filter(pk=regulator.pk).first() if regulator.pk else None
+    unverified = False
+    if before is None:
+        regulator.save()
+        rows = [RegulatorChange(field="", old="", new=str(regulator))]
+    else:
+        old = _cells(before)
+        changed = [name for name in IMPORT_FIELDS if old[name] != _cells(regulator)[name]]
+        if before.verified_at and set(changed) & set(CHECKED_FIELDS) and not verified_anew:
+            regulator.verified_at = None
+            unverified = True
+        if before.verified_at != regulator.verified_at:
+            changed.append("verified_at")
+        if not changed:
+            return SaveOutcome(changes=[])
+        regulator.save()
+        new = _cells(regulator)
+        rows = [RegulatorChange(field=name, old=old[name], new=new[name]) for name in changed]
+    for row in rows:
+        row.regulator, row.actor, row.actor_label, row.source, row.created = (
+            regulator,
+            actor,
+            label,
+            source,
+            now,
+        )
+    return SaveOutcome(changes=RegulatorChange.objects.bulk_create(rows), unverified=unverified)
+
+
 # --- CSV import --------------------------------------------------------------------
+#
+# All or nothing, in two steps: the preview reads and checks every row and says what
+# would be added, changed and left alone, and which rows are wrong; nothing is saved
+# until an admin confirms that very preview. A file with one bad row changes nothing
+# (saving the good rows used to leave the directory half old, half new).
 
 
 @dataclass
@@ -128,13 +192,79 @@ class RowError:
 
 
 @dataclass
+class RowPlan:
+    row: int
+    regulator: Regulator  # new (unsaved) or the entry with the row's values applied
+    fields: list[str] = field(default_factory=list)  # what changes, for an existing entry
+    old: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def differences(self) -> list[tuple[str, str, str]]:
+        new = _cells(self.regulator)
+        return [(name, self.old.get(name, ""), new[name]) for name in self.fields]
+
+
+@dataclass
+class ImportPreview:
+    added: list[RowPlan] = field(default_factory=list)
+    changed: list[RowPlan] = field(default_factory=list)
+    unchanged: list[RowPlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    # Names exactly this plan against exactly this state of the directory: a confirmation
+    # applies what was shown, or nothing.
+    digest: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
 class ImportResult:
     created: list[Regulator] = field(default_factory=list)
     updated: list[Regulator] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
 
+# Bytes that start files people mistake for a spreadsheet's CSV.
+_BINARY_STARTS = {
+    b"PK\x03\x04": "xlsx",  # an Excel workbook (a ZIP), or any other ZIP
+    b"\xd0\xcf\x11\xe0": "xls",  # an old Excel workbook
+    b"%PDF": "",
+    b"\x89PNG": "",
+    b"\xff\xd8\xff": "",
+    b"GIF8": "",
+}
+
+
+def _refuse_binary(data: bytes) -> None:
+    """A file that is not text at all. GB18030 decodes almost any bytes, so without this
+    a picture given as CSV came back as "unknown column: 塒ng"."""
+    for start, kind in _BINARY_STARTS.items():
+        if data.startswith(start):
+            if kind:
+                raise RegulatorImportError(
+                    _(
+                        "This is an Excel workbook, not a CSV file. In Excel, save it as “CSV UTF-8” and upload that."
+                    )
+                )
+            break
+    else:
+        # Text never holds NUL or other control characters than tab, line feed and return
+        # (UTF-16, which has NULs between letters, is not what Excel saves as CSV).
+        sample = data[:65536]
+        if not any(b in sample for b in _CONTROL_BYTES):
+            return
+    raise RegulatorImportError(
+        _("This is not a text CSV file: it holds binary data. Save the sheet as CSV (UTF-8) and upload that.")
+    )
+
+
+_CONTROL_BYTES = [bytes([b]) for b in range(32) if b not in (9, 10, 13)]
+
+
 def _decode(data: bytes) -> str:
+    _refuse_binary(data)
     # UTF-8 first (with or without Excel's BOM); Excel in a Chinese locale saves GB18030.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -176,7 +306,9 @@ def parse_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
-        cells = {name: csv_unsafe(value.strip()) for name, value in zip(header, record, strict=False) if name}
+        cells = {
+            name: formula_unsafe(value.strip()) for name, value in zip(header, record, strict=False) if name
+        }
         rows.append((number, cells))
     return rows
 
@@ -192,50 +324,102 @@ def _form_errors(form: RegulatorCsvForm) -> list[str]:
     return messages
 
 
-def _import_row(cells: Mapping[str, str]) -> tuple[Regulator | None, bool, list[str]]:
-    """Validate and save one row: (entry, created?, error messages)."""
+def _plan_row(cells: Mapping[str, str], number: int) -> RowPlan | list[str]:
+    """Check one row against the directory without saving: its plan, or its errors."""
     raw_id = cells.get("id", "")
     instance = None
+    old: dict[str, str] = {}
     data = {name: cells[name] for name in IMPORT_FIELDS if name in cells}
     if raw_id:
         if not raw_id.isdigit():
-            return None, False, [_("id: must be a number, or empty for a new entry.")]
+            return [_("id: must be a number, or empty for a new entry.")]
         instance = Regulator.objects.filter(pk=int(raw_id)).first()
         if instance is None:
-            return (
-                None,
-                False,
-                [_("id: no entry %(id)s; leave id empty to add a new entry.") % {"id": raw_id}],
-            )
+            return [_("id: no entry %(id)s; leave id empty to add a new entry.") % {"id": raw_id}]
+        old = _cells(instance)
         # Columns the file leaves out keep their current value.
-        data = {**{k: v for k, v in regulator_to_row(instance).items() if k in IMPORT_FIELDS}, **data}
+        data = {**old, **data}
     form = RegulatorCsvForm(data=data, instance=instance)
     if not form.is_valid():
-        return None, False, _form_errors(form)
-    try:
-        # A savepoint per row: a row that fails at the database rolls back alone.
-        with transaction.atomic():
-            regulator = form.save()
-    except IntegrityError as e:
-        return None, False, [_("could not be saved: %(error)s") % {"error": e}]
-    return regulator, instance is None, []
+        return _form_errors(form)
+    regulator = form.instance
+    new = _cells(regulator)
+    fields = [name for name in IMPORT_FIELDS if instance is not None and old[name] != new[name]]
+    return RowPlan(row=number, regulator=regulator, fields=fields, old=old)
+
+
+def regulators_import_preview(*, data: bytes) -> ImportPreview:
+    """What importing `data` would do, row by row; saves nothing.
+
+    Raises RegulatorImportError for what spoils the whole file (not text, unknown
+    columns...). Rows naming the same entry twice are errors: which one should win?
+    """
+    preview = ImportPreview()
+    seen: dict[str, int] = {}
+    for number, cells in parse_csv(data):
+        raw_id = cells.get("id", "")
+        if raw_id and raw_id in seen:
+            preview.errors.append(
+                RowError(
+                    row=number,
+                    messages=[
+                        _("id: entry %(id)s is already in row %(row)d.") % {"id": raw_id, "row": seen[raw_id]}
+                    ],
+                )
+            )
+            continue
+        if raw_id:
+            seen[raw_id] = number
+        plan = _plan_row(cells, number)
+        if isinstance(plan, list):
+            preview.errors.append(RowError(row=number, messages=plan))
+        elif plan.regulator.pk is None:
+            preview.added.append(plan)
+        elif plan.fields:
+            preview.changed.append(plan)
+        else:
+            preview.unchanged.append(plan)
+    digest = hashlib.sha256(data)
+    for plan in preview.changed + preview.unchanged:
+        # The entries as they are now: a change made by someone else after the preview
+        # makes the confirmation stale.
+        digest.update(f"|{plan.regulator.pk}:{sorted(plan.old.items())}".encode())
+    preview.digest = digest.hexdigest()
+    return preview
 
 
 @transaction.atomic
-def regulators_import_csv(*, data: bytes) -> ImportResult:
-    """Create (no id) or update (existing id) one entry per row.
+def regulators_import_csv(
+    *, data: bytes, actor: Any = None, now: datetime | None = None, expected_digest: str | None = None
+) -> ImportResult:
+    """Apply the whole file, or nothing.
 
-    Rows are validated with RegulatorCsvForm one by one; a bad row is reported with its
-    row number and skipped, the good rows are saved. Rows are saved in file order, so a
-    later row is checked against the earlier ones.
+    The rows are checked again here (the preview may be minutes old); if any row is wrong
+    nothing is saved and the result lists the errors. With `expected_digest` (the
+    preview's) a directory changed since the preview raises RegulatorImportError. Every
+    changed field is recorded (regulator_save), and contact changes clear verified_at.
     """
+    now = now or timezone.now()
+    preview = regulators_import_preview(data=data)
+    if expected_digest is not None and expected_digest != preview.digest:
+        raise RegulatorImportError(
+            _("The directory or the file changed since the preview. Check the new preview and confirm again.")
+        )
+    if preview.errors:
+        return ImportResult(errors=preview.errors)
     result = ImportResult()
-    for number, cells in parse_csv(data):
-        regulator, created, messages = _import_row(cells)
-        if messages:
-            result.errors.append(RowError(row=number, messages=messages))
-        elif created:
-            result.created.append(regulator)  # type: ignore[arg-type]
-        else:
-            result.updated.append(regulator)  # type: ignore[arg-type]
+    for plan in sorted(preview.added + preview.changed, key=lambda p: p.row):
+        created = plan.regulator.pk is None
+        try:
+            with transaction.atomic():
+                regulator_save(
+                    regulator=plan.regulator, actor=actor, now=now, source=RegulatorChange.Source.IMPORT
+                )
+        except IntegrityError as e:
+            # The whole import is rolled back with this row.
+            raise RegulatorImportError(
+                _("Row %(row)d could not be saved (%(error)s); nothing was imported.")
+                % {"row": plan.row, "error": e}
+            ) from e
+        (result.created if created else result.updated).append(plan.regulator)
     return result

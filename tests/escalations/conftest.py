@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from complaints.models import Channel, ContactedParty, HarassmentKind, LicenceType, Outcome, Status
 from escalations.letters import LetterTarget
 from evidence.models import Evidence
+from lib.china import CHINA_TZ
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, RegulatorFactory
 
-CST = ZoneInfo("Asia/Shanghai")
+CST = CHINA_TZ
 HASHES = ["a1" * 32, "b2" * 32]
 # When the fixture's incidents and evidence were recorded: before any test's clock.
 RECORDED = datetime(2026, 11, 22, 9, 0, tzinfo=CST)

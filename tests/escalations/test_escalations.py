@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -14,11 +13,12 @@ from complaints.models import LicenceType, Status, TimelineEvent
 from complaints.services import ComplaintError
 from escalations import services as svc
 from escalations.models import Escalation, EscalationChannel, EscalationStatus
+from lib.china import CHINA_TZ
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, RegulatorFactory
 
 pytestmark = pytest.mark.django_db
 
-CST = ZoneInfo("Asia/Shanghai")
+CST = CHINA_TZ
 # Friday 6 November 2026, 10:00 in Beijing.
 SENT = datetime(2026, 11, 6, 10, 0, tzinfo=CST)
 NOW = SENT + timedelta(hours=1)

@@ -225,3 +225,45 @@ def test_the_complaint_page_links_to_it(client, letter_case, borrower, seeded):
 )
 def test_the_limit_runs_three_calendar_years(first, last):
     assert limitation_last_day(first) == last
+
+
+def test_it_offers_the_package_for_sharing_first_and_the_originals_behind_a_warning(page):
+    evidence = section(page, "evidence-list")
+    ref = page_reference(page)
+
+    sharing = evidence.index(reverse("evidence:package", args=[ref]))
+    originals = evidence.index(reverse("evidence:originals", args=[ref]))
+
+    assert sharing < originals
+    assert reverse("evidence:package_originals", args=[ref]) not in evidence
+    assert "对外提交包" in evidence and "拍摄地点" in evidence
+
+
+def test_an_imported_police_number_never_replaces_110_it_is_shown_beside_it(
+    client, letter_case, borrower, seeded, conduct_rules
+):
+    # The directory entry an import could write: a province's police with a local number.
+    Regulator.objects.create(
+        name_zh="某省公安厅", kind="police", province=letter_case.province, hotline="12345678"
+    )
+    Regulator.objects.filter(seed_key="police-110").update(hotline="12345678")
+    Regulator.objects.filter(seed_key="legal-aid-12348").update(hotline="87654321")
+    client.force_login(borrower)
+
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(url(letter_case)).content.decode()
+
+    danger = page[page.index('class="alert alert-danger"') : page.index('id="police"')]
+    assert 'href="tel:110"' in danger and "12345678" not in danger
+    police = section(page, "police")
+    assert 'href="tel:110"' in police
+    assert 'id="police-local"' in police and 'href="tel:12345678"' in police
+    assert police.index('href="tel:110"') < police.index('href="tel:12345678"')
+    assert 'href="tel:12348"' in section(page, "legal-aid")
+
+
+def test_it_lists_the_national_numbers_from_code(page):
+    numbers = section(page, "national-numbers")
+
+    for number in ("110", "120", "12348", "12377", "12321", "12315", "12378", "12363"):
+        assert f'href="tel:{number}"' in numbers

@@ -33,6 +33,8 @@ def evidence_urls(evidence):
         ("get", reverse("evidence:download", args=[evidence.public_id]) + "?variant=display"),
         ("get", reverse("evidence:download", args=[evidence.public_id]) + "?variant=thumbnail"),
         ("get", reverse("evidence:package", args=[ref])),
+        ("get", reverse("evidence:originals", args=[ref])),
+        ("get", reverse("evidence:package_originals", args=[ref])),
         ("get", reverse("evidence:manifest", args=[ref])),
         ("post", reverse("evidence:upload", args=[ref])),
         ("post", reverse("evidence:caption", args=[evidence.public_id])),
@@ -113,12 +115,12 @@ def test_range_requests_return_206_with_the_right_bytes(client, borrower, eviden
     assert beyond.status_code == 416
 
 
-def test_the_package_holds_every_original_and_a_manifest(client, borrower, complaint):
+def test_the_originals_package_holds_every_original_and_a_manifest(client, borrower, complaint):
     client.force_login(borrower)
     sent = {"a.png": files.png(), "b.jpg": files.jpeg(), "c.txt": "催收记录".encode()}
     post_files(client, complaint, *sent.items())
 
-    response = client.get(reverse("evidence:package", args=[complaint.reference]))
+    response = client.get(reverse("evidence:package_originals", args=[complaint.reference]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"

@@ -98,7 +98,7 @@ def test_the_package_streams_from_the_bucket(client, borrower, complaint, s3):
     client.force_login(borrower)
     post_files(client, complaint, ("a.png", data))
 
-    response = client.get(reverse("evidence:package", args=[complaint.reference]))
+    response = client.get(reverse("evidence:package_originals", args=[complaint.reference]))
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
 
     assert data in [archive.read(n) for n in archive.namelist() if n.startswith("evidence/")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -14,6 +13,7 @@ from django.urls import reverse
 from cases import services as case_services
 from complaints import services as complaint_services
 from complaints.models import Status
+from lib.china import CHINA_TZ
 from lib.sms import MemorySmsBackend
 from notifications import services
 from notifications.models import Delivery, Kind, Preference, Reminder
@@ -21,7 +21,7 @@ from tests.factories import ComplaintFactory, IncidentFactory, UserFactory, cons
 
 pytestmark = pytest.mark.django_db
 
-BJ = ZoneInfo("Asia/Shanghai")
+BJ = CHINA_TZ
 NOON = datetime(2026, 12, 2, 12, 0, tzinfo=BJ)  # a Wednesday
 
 
@@ -387,3 +387,19 @@ def test_the_same_sweep_delivered_again_sends_what_its_dead_run_claimed():
 
     assert len(mail.outbox) == 3
     assert set(Delivery.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"sent"}
+
+
+def test_escalation_reminders_do_not_hang_on_an_import_that_can_quietly_fail(alice, monkeypatch):
+    # The planner used to import escalations inside a try/except ImportError: any import
+    # trouble switched escalation reminders off without a word. Notifications sits above
+    # escalations, so it imports it like any other module.
+    import sys
+
+    complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED)
+    IncidentFactory(complaint=complaint)
+    escalation = _escalation(complaint, alice, NOON)
+    monkeypatch.setitem(sys.modules, "escalations.services", None)
+
+    services.sweep(now=escalation.due_at - timedelta(days=1))
+
+    assert Kind.ESCALATION_DUE_SOON in kinds_for(alice)

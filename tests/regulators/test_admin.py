@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from regulators.models import Regulator
+from regulators.models import Regulator, RegulatorChange
 from tests.factories import RegulatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,19 +31,74 @@ def listed(response) -> set[str]:
 # --- import -----------------------------------------------------------------------
 
 
-def test_it_imports_good_rows_and_shows_bad_rows_with_their_numbers(client, admin_user):
+def test_a_file_with_a_bad_row_is_previewed_with_its_row_number_and_saves_nothing(client, admin_user):
     client.force_login(admin_user)
     text = "name_zh,kind,province\n深圳市公安局,police,440000\n坏行,nonsense,\n广州市公安局,police,440000\n"
 
     response = client.post(reverse(IMPORT), {"file": upload(text)})
 
     assert response.status_code == 200
-    assert set(Regulator.objects.values_list("name_zh", flat=True)) == {"深圳市公安局", "广州市公安局"}
-    [error] = response.context["result"].errors
+    assert not Regulator.objects.exists()
+    [error] = response.context["preview"].errors
     assert error.row == 3
     page = response.content.decode()
     assert 'id="import-errors"' in page and "<td>3</td>" in page and "nonsense" in page
-    assert LogEntry.objects.filter(user=admin_user, action_flag=ADDITION).count() == 2
+    assert 'id="import-confirm"' not in page
+
+
+def test_it_imports_only_after_the_admin_confirms_the_preview(client, admin_user):
+    moved = RegulatorFactory(name_zh="某省公安厅", hotline="110", verified_at=timezone.now())
+    client.force_login(admin_user)
+    text = f"id,name_zh,kind,hotline\n{moved.pk},某省公安厅,police,12345678\n,广州市公安局,police,\n"
+
+    preview = client.post(reverse(IMPORT), {"file": upload(text)})
+
+    page = preview.content.decode()
+    assert 'id="import-changes"' in page and "12345678" in page and 'id="import-added"' in page
+    assert Regulator.objects.count() == 1
+    moved.refresh_from_db()
+    assert moved.hotline == "110"
+
+    token = preview.context["token"]
+    digest = preview.context["preview"].digest
+    response = client.post(reverse(IMPORT), {"confirm": "1", "token": token, "digest": digest})
+
+    assert response.status_code == 302
+    moved.refresh_from_db()
+    assert (moved.hotline, moved.verified_at) == ("12345678", None)
+    assert Regulator.objects.filter(name_zh="广州市公安局").exists()
+    assert LogEntry.objects.filter(user=admin_user, action_flag=ADDITION).count() == 1
+    assert RegulatorChange.objects.filter(regulator=moved, field="hotline", actor=admin_user).exists()
+    # The same confirmation twice does nothing more.
+    again = client.post(reverse(IMPORT), {"confirm": "1", "token": token, "digest": digest})
+    assert again.status_code == 302
+    assert Regulator.objects.count() == 2
+
+
+def test_another_admins_token_confirms_nothing(client, admin_user):
+    client.force_login(admin_user)
+    preview = client.post(reverse(IMPORT), {"file": upload("name_zh,kind\n某,police\n")})
+    other = UserFactory(role="admin", is_staff=True, is_superuser=True)
+    client.force_login(other)
+
+    client.post(
+        reverse(IMPORT),
+        {"confirm": "1", "token": preview.context["token"], "digest": preview.context["preview"].digest},
+    )
+
+    assert not Regulator.objects.exists()
+
+
+def test_a_picture_given_as_csv_is_refused_with_a_clear_message(client, admin_user):
+    from tests.evidence import files
+
+    client.force_login(admin_user)
+    picture = SimpleUploadedFile("regulators.csv", files.png(), content_type="text/csv")
+
+    response = client.post(reverse(IMPORT), {"file": picture})
+
+    assert "不是文本 CSV" in str(response.context["form"].errors["file"])
+    assert response.context["preview"] is None
 
 
 def test_it_shows_a_file_error_and_imports_nothing(client, admin_user):
@@ -183,3 +238,60 @@ def test_it_ticks_the_covered_codes_on_the_edit_page(client, admin_user, by_key)
     page = response.content.decode()
     assert re.search(r'<input[^>]*value="third_parties"[^>]*checked', page)
     assert not re.search(r'<input[^>]*value="threats"[^>]*checked', page)
+
+
+# --- editing ----------------------------------------------------------------------
+
+
+def edit(client, regulator, **changes):
+    form = (
+        client.get(reverse("admin:regulators_regulator_change", args=[regulator.pk]))
+        .context["adminform"]
+        .form
+    )
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["licence_types"] = regulator.licence_types
+    data["harassment_kinds"] = regulator.harassment_kinds
+    for name in ("deadline_working_days", "active"):
+        if not data.get(name):
+            data.pop(name, None)
+    if "verified_at" in data:
+        local = timezone.localtime(data.pop("verified_at"))
+        data["verified_at_0"], data["verified_at_1"] = local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+    data.update(changes)
+    return client.post(reverse("admin:regulators_regulator_change", args=[regulator.pk]), data)
+
+
+def test_a_hotline_changed_by_hand_clears_the_check_and_says_who_changed_it(client, admin_user):
+    regulator = RegulatorFactory(kind="police", hotline="110", verified_at=timezone.now() - timedelta(days=2))
+    client.force_login(admin_user)
+
+    response = edit(client, regulator, hotline="12345678")
+
+    assert response.status_code == 302
+    regulator.refresh_from_db()
+    assert (regulator.hotline, regulator.verified_at) == ("12345678", None)
+    change = RegulatorChange.objects.get(regulator=regulator, field="hotline")
+    assert (change.old, change.new, change.actor, change.source) == ("110", "12345678", admin_user, "admin")
+    page = client.get(reverse("admin:regulators_regulator_change", args=[regulator.pk])).content.decode()
+    assert "12345678" in page and admin_user.username in page
+
+
+def test_an_admin_who_sets_a_new_check_date_in_the_same_edit_keeps_it(client, admin_user):
+    regulator = RegulatorFactory(
+        kind="police", hotline="110", verified_at=timezone.now() - timedelta(days=400)
+    )
+    client.force_login(admin_user)
+    today = timezone.localtime()
+
+    edit(
+        client,
+        regulator,
+        hotline="010-110",
+        verified_at_0=today.strftime("%Y-%m-%d"),
+        verified_at_1=today.strftime("%H:%M:%S"),
+    )
+
+    regulator.refresh_from_db()
+    assert regulator.hotline == "010-110"
+    assert regulator.verified_at is not None and regulator.verified_at > timezone.now() - timedelta(days=1)

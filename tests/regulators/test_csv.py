@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from regulators.models import Regulator, RegulatorKind
+from lib.spreadsheets import formula_safe
+from regulators.models import Regulator, RegulatorChange, RegulatorKind
 from regulators.services import (
     EXPORT_FIELDS,
     RegulatorImportError,
-    csv_safe,
     parse_csv,
     regulators_export_csv,
     regulators_import_csv,
+    regulators_import_preview,
 )
 from tests.factories import RegulatorFactory
 
@@ -34,7 +37,7 @@ def read_export(content: str) -> list[dict[str, str]]:
 HEADER = ["name_zh", "name_en", "kind", "province", "hotline", "website", "licence_types", "active"]
 
 
-def test_it_imports_the_good_rows_and_reports_the_bad_ones_by_row():
+def test_it_reports_every_bad_row_by_number_and_saves_nothing():
     data = to_csv(
         [
             HEADER,
@@ -60,7 +63,9 @@ def test_it_imports_the_good_rows_and_reports_the_bad_ones_by_row():
 
     result = regulators_import_csv(data=data)
 
-    assert [r.name_zh for r in result.created] == ["深圳市地方金融管理局", "北京市公安局"]
+    # All or nothing: two good rows are not saved beside six bad ones.
+    assert (result.created, result.updated) == ([], [])
+    assert not Regulator.objects.exists()
     assert [e.row for e in result.errors] == [3, 4, 5, 6, 7, 8]
     assert [e.messages[0].split(":")[0] for e in result.errors] == [
         "kind",
@@ -71,6 +76,29 @@ def test_it_imports_the_good_rows_and_reports_the_bad_ones_by_row():
         "active",
     ]
     assert "casino" in result.errors[4].messages[0]
+
+
+def test_a_file_without_errors_is_saved_whole():
+    data = to_csv(
+        [
+            HEADER,
+            [
+                "深圳市地方金融管理局",
+                "Shenzhen LFA",
+                "local_financial_bureau",
+                "440000",
+                "",
+                "",
+                "micro_loan",
+                "",
+            ],
+            ["北京市公安局", "Beijing police", "police", "110000", "110", "", "", "no"],
+        ]
+    )
+
+    result = regulators_import_csv(data=data)
+
+    assert [r.name_zh for r in result.created] == ["深圳市地方金融管理局", "北京市公安局"]
     assert Regulator.objects.count() == 2
     shenzhen = Regulator.objects.get(name_en="Shenzhen LFA")
     assert (shenzhen.licence_types, shenzhen.active) == (["micro_loan"], True)
@@ -147,8 +175,30 @@ def test_it_refuses_a_file_it_cannot_read(rows, message):
 
 
 def test_it_refuses_binary_junk():
-    with pytest.raises(RegulatorImportError, match="GB18030"):
+    with pytest.raises(RegulatorImportError, match="不是文本 CSV"):
         parse_csv(b"\xff\xfe\x00\x81\x30")
+
+
+def test_it_refuses_a_picture_given_as_csv_instead_of_reading_its_bytes_as_columns():
+    # GB18030 decodes nearly any bytes: a PNG used to come back as "unknown column: 塒ng".
+    from tests.evidence import files
+
+    with pytest.raises(RegulatorImportError, match="不是文本 CSV") as refused:
+        parse_csv(files.png())
+
+    assert "未知" not in str(refused.value)
+
+
+def test_it_tells_an_excel_workbook_from_a_csv():
+    workbook = b"PK\x03\x04" + b"\x14\x00" * 20 + b"[Content_Types].xml"
+
+    with pytest.raises(RegulatorImportError, match="Excel"):
+        parse_csv(workbook)
+
+
+def test_it_refuses_gb18030_text_with_control_bytes():
+    with pytest.raises(RegulatorImportError, match="不是文本 CSV"):
+        parse_csv("name_zh,kind\n某,police\x1a\n".encode("gb18030"))
 
 
 @pytest.mark.parametrize(
@@ -166,7 +216,7 @@ def test_it_refuses_binary_junk():
     ],
 )
 def test_it_defuses_formulas_in_exported_cells(cell, safe):
-    assert csv_safe(cell) == safe
+    assert formula_safe(cell) == safe
 
 
 def test_the_export_guards_every_cell():
@@ -194,11 +244,98 @@ def test_an_export_imported_back_changes_nothing(seeded):
     before = list(Regulator.objects.order_by("pk").values())
     content = regulators_export_csv(regulators=Regulator.objects.order_by("pk"))
 
+    preview = regulators_import_preview(data=content.encode("utf-8"))
     result = regulators_import_csv(data=content.encode("utf-8"))
 
-    assert (len(result.created), len(result.errors)) == (0, 0)
-    assert len(result.updated) == len(before)
+    assert len(preview.unchanged) == len(before)
+    assert (result.created, result.updated, result.errors) == ([], [], [])
+    assert not RegulatorChange.objects.exists()
     after = list(Regulator.objects.order_by("pk").values())
     for row in before + after:
         row.pop("updated")
     assert after == before
+
+
+# --- preview, confirmation and the record of changes ----------------------------------
+
+
+def test_the_preview_says_what_would_be_added_changed_and_left_alone_and_saves_nothing():
+    same = RegulatorFactory(name_zh="某市公安局", kind="police", hotline="110")
+    moved = RegulatorFactory(name_zh="某省公安厅", kind="police", hotline="110")
+    data = to_csv(
+        [
+            ["id", "name_zh", "kind", "hotline"],
+            [str(same.pk), "某市公安局", "police", "110"],
+            [str(moved.pk), "某省公安厅", "police", "12345678"],
+            ["", "新机构", "legal_aid", "12348"],
+            ["", "坏行", "nonsense", ""],
+        ]
+    )
+
+    preview = regulators_import_preview(data=data)
+
+    assert [p.row for p in preview.unchanged] == [2]
+    assert [(p.row, p.differences) for p in preview.changed] == [(3, [("hotline", "110", "12345678")])]
+    assert [(p.row, p.regulator.name_zh) for p in preview.added] == [(4, "新机构")]
+    assert [e.row for e in preview.errors] == [5]
+    assert not preview.ok
+    moved.refresh_from_db()
+    assert moved.hotline == "110"
+    assert Regulator.objects.count() == 2
+
+
+def test_two_rows_for_one_entry_are_an_error():
+    regulator = RegulatorFactory()
+    data = to_csv([["id", "hotline"], [str(regulator.pk), "1"], [str(regulator.pk), "2"]])
+
+    preview = regulators_import_preview(data=data)
+
+    assert [(e.row, "2" in e.messages[0]) for e in preview.errors] == [(3, True)]
+
+
+def test_a_confirmation_of_a_stale_preview_changes_nothing():
+    regulator = RegulatorFactory(hotline="110")
+    data = to_csv([["id", "hotline"], [str(regulator.pk), "12345678"]])
+    preview = regulators_import_preview(data=data)
+    Regulator.objects.filter(pk=regulator.pk).update(hotline="010-110")  # someone else, meanwhile
+
+    with pytest.raises(RegulatorImportError, match="预览"):
+        regulators_import_csv(data=data, expected_digest=preview.digest)
+
+    regulator.refresh_from_db()
+    assert regulator.hotline == "010-110"
+
+
+def test_an_imported_contact_change_clears_the_check_and_is_recorded(admin_user):
+    checked = timezone.now() - timedelta(days=3)
+    regulator = RegulatorFactory(hotline="110", notes="旧", verified_at=checked)
+    untouched = RegulatorFactory(hotline="12348", verified_at=checked)
+    data = to_csv(
+        [["id", "hotline", "notes"], [str(regulator.pk), "12345678", "新"], [str(untouched.pk), "12348", ""]]
+    )
+    now = timezone.now()
+
+    regulators_import_csv(data=data, actor=admin_user, now=now)
+
+    regulator.refresh_from_db()
+    untouched.refresh_from_db()
+    assert regulator.verified_at is None
+    changes = {c.field: c for c in RegulatorChange.objects.filter(regulator=regulator)}
+    assert set(changes) == {"hotline", "notes", "verified_at"}
+    assert (changes["hotline"].old, changes["hotline"].new) == ("110", "12345678")
+    assert changes["hotline"].actor == admin_user and changes["hotline"].created == now
+    assert changes["hotline"].source == RegulatorChange.Source.IMPORT
+    assert admin_user.username in changes["hotline"].actor_label
+    # A row that changes a note only keeps its check: the check is of contacts and deadlines.
+    assert untouched.verified_at == checked
+
+
+def test_a_note_alone_keeps_the_check():
+    checked = timezone.now() - timedelta(days=3)
+    regulator = RegulatorFactory(notes="旧", verified_at=checked)
+
+    regulators_import_csv(data=to_csv([["id", "notes"], [str(regulator.pk), "新"]]))
+
+    regulator.refresh_from_db()
+    assert regulator.verified_at == checked
+    assert list(RegulatorChange.objects.values_list("field", flat=True)) == ["notes"]
