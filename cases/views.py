@@ -22,7 +22,7 @@ from complaints.models import HarassmentKind, normalize_collector_id
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from escalations import workdays
-from evidence.views import get_evidence_for_user
+from evidence.permissions import get_evidence_for_user
 from lib.china import CHINA_TZ
 from lib.spreadsheets import formula_safe
 

@@ -18,7 +18,7 @@ from complaints.services import ComplaintError
 
 from . import readings
 from .models import Proposal, Reading
-from .views import get_evidence_for_user
+from .permissions import get_evidence_for_user
 
 
 def _reading_for_user(request: HttpRequest, public_id: str) -> Reading:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from audit.models import Action
 from audit.services import audit_record
-from complaints import permissions
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from lib import ratelimit
@@ -24,6 +22,7 @@ from lib.responses import too_many_requests
 
 from . import package, services
 from .models import Evidence, Reading
+from .permissions import get_evidence_for_user
 
 # Evidence bytes are hostile: never sniffed, never rendered as a page, never cached publicly.
 _HOSTILE_HEADERS = {
@@ -32,21 +31,6 @@ _HOSTILE_HEADERS = {
     "Cache-Control": "private, no-store",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
-
-
-def get_evidence_for_user(request: HttpRequest, public_id: str) -> Evidence:
-    """The evidence if its complaint is visible to this user; 404 otherwise (never 403)."""
-    try:
-        key = uuid.UUID(str(public_id))
-    except ValueError:
-        raise Http404 from None
-    try:
-        evidence = Evidence.objects.select_related("complaint").get(public_id=key)
-    except Evidence.DoesNotExist:
-        raise Http404 from None
-    if not permissions.visible_complaints(request.user).filter(pk=evidence.complaint_id).exists():
-        raise Http404
-    return evidence
 
 
 def signed_url(field: Any, *, content_type: str, filename: str, as_attachment: bool) -> str:

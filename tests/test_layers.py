@@ -67,3 +67,23 @@ def test_the_check_sees_imports_inside_functions(tmp_path, monkeypatch):
     monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
 
     assert imports_of("lowapp") == [("lowapp/x.py", 2, "config")]
+
+
+def test_no_app_uses_another_apps_views_or_private_names():
+    """Each app offers selectors and services by name; its views and `_private` helpers
+    are its own business."""
+    found = []
+    for app in LAYERS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module):
+                    continue
+                top = node.module.split(".")[0]
+                if top not in PROJECT or top == app:
+                    continue
+                names = [alias.name for alias in node.names]
+                if node.module.endswith(".views") or any(name.startswith("_") for name in names):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module} {names}")
+    assert found == []
