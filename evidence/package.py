@@ -31,6 +31,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit.models import Action
+from audit.services import audit_record
 from complaints.models import Complaint
 from lib.spreadsheets import formula_safe
 from lib.zipstream import ZipPipe
@@ -218,3 +220,8 @@ def stream_package(complaint: Complaint, evidence: list[Evidence], package: str 
             )
         archive.writestr("manifest.html", html.encode("utf-8"))
     yield pipe.drain()
+
+
+def package_opened(*, complaint: Complaint, actor: Any, kind: str) -> None:
+    """A package was downloaded (`kind`: sharing or originals): in the audit trail."""
+    audit_record(actor=actor, action=Action.DOWNLOAD_PACKAGE, complaint=complaint, detail=kind)

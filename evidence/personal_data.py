@@ -17,6 +17,13 @@ def archive_name(evidence: Evidence) -> str:
     return f"files/{evidence.complaint.reference}/{evidence.public_id}{evidence.extension}"
 
 
+def _reading(evidence: Evidence) -> dict[str, Any] | None:
+    reading = getattr(evidence, "reading", None)
+    if reading is None:
+        return None
+    return {"text": reading.text, "sender": reading.sender, "covered": reading.covered}
+
+
 def export_complaint(complaint: Complaint) -> dict[str, Any]:
     return {
         "evidence": [
@@ -29,9 +36,15 @@ def export_complaint(complaint: Complaint) -> dict[str, Any]:
                 "caption": e.caption,
                 "uploaded": iso(e.created),
                 "withdrawn": iso(e.withdrawn_at),
+                # What the app read in a screenshot, and what it covered in the copy it shares.
+                "recognised": _reading(e),
             }
-            for e in complaint.evidence.all()
-        ]
+            for e in complaint.evidence.select_related("reading")
+        ],
+        "proposed_incidents": [
+            {"from": p.evidence.original_name, "kind": p.kind, "quote": p.quote, "state": p.state}
+            for p in complaint.proposals.select_related("evidence")
+        ],
     }
 
 

@@ -16,7 +16,7 @@ from complaints import permissions
 from complaints.forms import IncidentForm
 from complaints.services import ComplaintError
 
-from . import readings
+from . import readings, services
 from .models import Proposal, Reading
 from .permissions import get_evidence_for_user
 
@@ -149,6 +149,8 @@ def covers(request: HttpRequest, public_id: str) -> HttpResponse:
 def text(request: HttpRequest, public_id: str) -> HttpResponse:
     """The recognised text, for whoever may see the complaint."""
     reading = _reading_for_user(request, public_id)
+    # What a screenshot says is evidence too: reading it is recorded like opening the file.
+    services.evidence_opened(evidence=reading.evidence, actor=request.user, how="text")
     return render(
         request,
         "evidence/reading_text.html",

@@ -28,6 +28,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_record
 from complaints import permissions
 from complaints.models import Complaint, Incident, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
@@ -523,3 +525,14 @@ def evidence_remove(*, evidence: Evidence, actor: Any, reason: str = "", now: da
         note=f"{evidence.original_name}: {reason}",
     )
     return "withdrawn"
+
+
+def evidence_opened(*, evidence: Evidence, actor: Any, how: str) -> None:
+    """Someone opened or played a file (`how`: original, display, redacted, text): in the
+    audit trail, whoever it was; the borrower's page lists who looked at their evidence."""
+    audit_record(
+        actor=actor,
+        action=Action.DOWNLOAD_EVIDENCE,
+        complaint=evidence.complaint,
+        detail=f"{evidence.public_id} {how}",
+    )

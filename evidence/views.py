@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from audit.models import Action
-from audit.services import audit_record
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from lib import ratelimit
@@ -124,12 +122,7 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
     # Thumbnails load with every page and an audio player asks for many ranges: record a
     # real opening (a whole file, or the start of one), not each piece.
     if variant != "thumbnail" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
-        audit_record(
-            actor=request.user,
-            action=Action.DOWNLOAD_EVIDENCE,
-            complaint=evidence.complaint,
-            detail=f"{evidence.public_id} {variant}",
-        )
+        services.evidence_opened(evidence=evidence, actor=request.user, how=variant)
     name = evidence.original_name if variant == "original" else f"{variant}-{evidence.original_name}"
     if variant == "redacted":
         name = f"redacted-{evidence.original_name.rsplit('.', 1)[0]}.png"
@@ -163,7 +156,7 @@ def _package_items(complaint: Any) -> list[Evidence]:
 def _package_response(request: HttpRequest, reference: str, kind: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
     items = _package_items(complaint)
-    audit_record(actor=request.user, action=Action.DOWNLOAD_PACKAGE, complaint=complaint, detail=kind)
+    package.package_opened(complaint=complaint, actor=request.user, kind=kind)
     response = StreamingHttpResponse(
         package.stream_package(complaint, items, kind), content_type="application/zip"
     )

@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_record
 from lib.spreadsheets import formula_safe, formula_unsafe
 
 from .forms import IMPORT_FIELDS, RegulatorCsvForm
@@ -174,6 +176,12 @@ def regulator_save(
             source,
             now,
         )
+    # The field-by-field record is RegulatorChange; the trail of who did what gets one line.
+    audit_record(
+        actor=actor,
+        action=Action.DIRECTORY_EDIT,
+        detail=f"{source} {regulator.pk} {', '.join(row.field or 'created' for row in rows)}",
+    )
     return SaveOutcome(changes=RegulatorChange.objects.bulk_create(rows), unverified=unverified)
 
 

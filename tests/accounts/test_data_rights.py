@@ -181,3 +181,22 @@ def test_every_table_that_holds_a_person_or_a_complaint_is_covered_by_a_data_rig
         if holds and label not in covered and label not in reasons:
             missing.append(label)
     assert missing == []
+
+
+def test_the_export_holds_what_the_app_read_in_a_screenshot(client, borrower, alices_case):
+    from evidence.models import Proposal, Reading
+
+    evidence = Evidence.objects.get(complaint=alices_case)
+    Reading.objects.update_or_create(
+        evidence=evidence, defaults={"text": "不还钱就告诉你妈妈", "lines": [], "sender": "10691234"}
+    )
+    Proposal.objects.create(
+        evidence=evidence, complaint=alices_case, channel="sms", kind="threats", quote="告诉你妈妈"
+    )
+
+    response = client.get(reverse("my_data_export"))
+    data = json.loads(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).read("data.json"))
+
+    complaint = data["complaints"][0]
+    assert complaint["evidence"][0]["recognised"]["text"] == "不还钱就告诉你妈妈"
+    assert complaint["proposed_incidents"][0]["quote"] == "告诉你妈妈"

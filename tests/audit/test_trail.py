@@ -100,3 +100,16 @@ def test_opening_a_letter_is_recorded(client, advocate, complaint, view, how):
 
     event = AuditEvent.objects.get(action=Action.VIEW_LETTER)
     assert (event.actor, event.complaint, event.detail) == (advocate, complaint, f"{target} {how}")
+
+
+def test_reading_a_screenshots_text_is_recorded_like_opening_it(client, advocate, complaint):
+    from evidence.models import Reading
+
+    evidence = Evidence.objects.get(complaint=complaint)
+    Reading.objects.create(evidence=evidence, text="还钱", lines=[])
+    client.force_login(advocate)
+
+    assert client.get(reverse("evidence:text", args=[evidence.public_id])).status_code == 200
+
+    event = AuditEvent.objects.get(action=Action.DOWNLOAD_EVIDENCE)
+    assert (event.actor, event.detail) == (advocate, f"{evidence.public_id} text")

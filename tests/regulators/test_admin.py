@@ -69,6 +69,13 @@ def test_it_imports_only_after_the_admin_confirms_the_preview(client, admin_user
     assert Regulator.objects.filter(name_zh="广州市公安局").exists()
     assert LogEntry.objects.filter(user=admin_user, action_flag=ADDITION).count() == 1
     assert RegulatorChange.objects.filter(regulator=moved, field="hotline", actor=admin_user).exists()
+    # And a line in the audit trail per entry the import changed (the model named the
+    # action; nothing wrote it).
+    from audit.models import Action, AuditEvent
+
+    edits = AuditEvent.objects.filter(action=Action.DIRECTORY_EDIT, actor=admin_user)
+    assert edits.count() == 2
+    assert edits.filter(detail__contains="hotline").exists()
     # The same confirmation twice does nothing more.
     again = client.post(reverse(IMPORT), {"confirm": "1", "token": token, "digest": digest})
     assert again.status_code == 302
