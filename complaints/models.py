@@ -4,6 +4,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -194,6 +195,19 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.supervisor_override and not self.supervisor_override_reason.strip():
+            raise ValidationError(
+                {
+                    "supervisor_override_reason": _(
+                        "Say why the supervisor differs from what the licence implies."
+                    )
+                }
+            )
+        # GB/T 2260: a city's code starts with its province's two digits.
+        if self.city_code and self.province and self.city_code[:2] != self.province[:2]:
+            raise ValidationError({"city_code": _("This city code is not in the chosen province.")})
 
     @property
     def short_names_list(self) -> list[str]:
