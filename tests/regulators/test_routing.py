@@ -132,7 +132,7 @@ def test_a_chongqing_consumer_finance_company_for_a_guangdong_borrower_goes_to_t
     steps = route_for_complaint(complaint)
 
     assert steps[1].regulator.name_zh == "国家金融监督管理总局重庆监管局"
-    assert "where they are registered" in str(steps[1].reason)
+    assert steps[1].rules == ("nfra_where_registered",)
 
 
 def test_it_falls_back_to_the_national_nfra_when_the_registration_is_unknown(seeded):
