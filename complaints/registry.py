@@ -12,7 +12,7 @@ import re
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from lib import versions
@@ -109,9 +109,10 @@ def brands_matching(query: str, *, limit: int = 20) -> list[Lender]:
     return list(qs.order_by("name")[:limit])
 
 
-def current_funders(brand: Lender | None) -> list[BrandFunder]:
-    """A brand's funders, likely ones first: current pairings, then those named in the
-    most complaints about it; ended pairings last."""
+def current_funders(brand: Lender | None, *, ranked: bool = False) -> list[BrandFunder]:
+    """A brand's funders: current pairings first, ended ones last. `ranked` puts those named
+    in the most complaints about the brand first (the filing form's "which of these is on
+    your contract?"); routing only needs the links, not a count over every complaint."""
     if brand is None:
         return []
     links = list(
@@ -120,10 +121,15 @@ def current_funders(brand: Lender | None) -> list[BrandFunder]:
         )
     )
     counts: dict[int, int] = {}
-    for institution_id in Complaint.objects.filter(
-        lender=brand, funding_institution__isnull=False
-    ).values_list("funding_institution_id", flat=True):
-        counts[institution_id] = counts.get(institution_id, 0) + 1
+    if ranked and links:
+        counts = dict(
+            Complaint.objects.filter(
+                lender=brand, funding_institution__in=[link.institution_id for link in links]
+            )
+            .values_list("funding_institution")
+            .annotate(n=Count("pk"))
+            .values_list("funding_institution", "n")
+        )
     return sorted(
         links,
         key=lambda link: (link.until is not None, -counts.get(link.institution_id, 0), link.institution.name),

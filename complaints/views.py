@@ -307,7 +307,7 @@ def lenders(request: HttpRequest, reference: str) -> HttpResponse:
             "complaint": complaint,
             "form": form,
             # "Which of these is on your contract?": the brand's funders, likely ones first.
-            "funders": current_funders(complaint.lender),
+            "funders": current_funders(complaint.lender, ranked=True),
             "lender_names": _lender_suggestions(),
             "funder_names": _funder_suggestions(),
         },

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from complaints.models import Institution, Province, Status, TimelineEvent
+from complaints.models import BrandFunder, Institution, Province, Status, TimelineEvent
 from complaints.seed import lenders_seed
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory
 
@@ -97,3 +97,18 @@ def test_a_closed_complaint_keeps_its_lender(client, borrower, filed):
 
     filed.refresh_from_db()
     assert filed.funding_institution is None
+
+
+def test_the_funder_named_most_for_a_brand_comes_first(client, borrower):
+    brand = LenderFactory(name="多资方")
+    rare, common = (Institution.objects.create(name=n, confirmed=True) for n in ("A银行", "B小贷"))
+    for institution in (rare, common):
+        BrandFunder.objects.create(brand=brand, institution=institution, source="合同")
+    for _ in range(2):
+        ComplaintFactory(lender=brand, funding_institution=common)
+    complaint = ComplaintFactory(filer=borrower, lender=brand, status=Status.SUBMITTED)
+    client.force_login(borrower)
+
+    page = client.get(reverse("complaints:lenders", args=[complaint.reference])).content.decode()
+
+    assert page.index('value="B小贷"') < page.index('value="A银行"')
