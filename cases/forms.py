@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from complaints.models import HarassmentKind, Lender, Province, Status
+from complaints.models import HarassmentKind, Institution, Lender, Province, Status
 
 from .selectors import SORTS
 
@@ -30,7 +30,7 @@ class QueueFilterForm(forms.Form):
     )
     lender = forms.ModelChoiceField(label=_("Lender"), required=False, queryset=Lender.objects.none())
     funding = forms.ModelChoiceField(
-        label=_("Funding institution"), required=False, queryset=Lender.objects.none()
+        label=_("Funding institution"), required=False, queryset=Institution.objects.none()
     )
     kind = forms.ChoiceField(label=_("Kind of harassment"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
@@ -59,11 +59,15 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only confirmed, surviving lenders: a dropdown of every name borrowers typed would grow without end.
         lenders = Lender.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
-        # One query for both dropdowns: a ModelChoiceField would run its own each.
-        choices = [("", _("Any"))] + [(lender.pk, lender.name) for lender in lenders.only("pk", "name")]
-        for name in ("lender", "funding"):
-            self.fields[name].queryset = lenders
-            self.fields[name].choices = choices
+        self.fields["lender"].queryset = lenders
+        self.fields["lender"].choices = [("", _("Any"))] + [
+            (b.pk, b.name) for b in lenders.only("pk", "name")
+        ]
+        institutions = Institution.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
+        self.fields["funding"].queryset = institutions
+        self.fields["funding"].choices = [("", _("Any"))] + [
+            (i.pk, i.name) for i in institutions.only("pk", "name")
+        ]
         self.fields["kind"].choices = [("", _("Any")), *list(HarassmentKind.choices)]
         self.fields["province"].choices = [("", _("Any")), *list(Province.choices)]
 

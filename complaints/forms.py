@@ -33,7 +33,7 @@ class ComplaintForm(forms.ModelForm):
             "The bank or company named as lender in your loan contract. It decides "
             "which regulator supervises the loan."
         ),
-        widget=forms.TextInput(attrs={"list": "lender-names", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"list": "funder-names", "autocomplete": "off"}),
     )
     consent_sensitive = forms.BooleanField(
         label=_(
@@ -113,6 +113,33 @@ class ComplaintForm(forms.ModelForm):
         if amount is not None and amount < 0:
             raise forms.ValidationError(_("The amount cannot be negative."))
         return amount
+
+
+class LendersForm(forms.Form):
+    """Name the brand and the lender in the loan contract, at filing or later."""
+
+    brand_name = forms.CharField(
+        label=_("Lender, app or brand"),
+        max_length=120,
+        help_text=_("The app you borrowed through; its name, pinyin or initials."),
+        widget=forms.TextInput(attrs={"list": "lender-names", "autocomplete": "off"}),
+    )
+    funder_name = forms.CharField(
+        label=_("Lender named in your loan contract"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Look in the contract for 出借人 or 贷款人: its full name, or its unified social credit code. "
+            "Leave empty if you do not know."
+        ),
+        widget=forms.TextInput(attrs={"list": "funder-names", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
 
 class IncidentForm(forms.ModelForm):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,15 +33,249 @@ class LicenceType(models.TextChoices):
     BANK = "bank", _("Bank")
     CONSUMER_FINANCE = "consumer_finance", _("Consumer finance company")
     MICRO_LOAN = "micro_loan", _("Small-loan company (incl. online)")
+    ONLINE_MICRO_LOAN = "online_micro_loan", _("Online small-loan company")
+    TRUST = "trust", _("Trust company")
+    FINANCIAL_LEASING = "financial_leasing", _("Financial leasing company")
+    FINANCING_GUARANTEE = "financing_guarantee", _("Financing guarantee company")
     PLATFORM = "platform", _("Loan-facilitation or technology platform")
     OTHER = "other", _("Other or unknown")
 
 
-class Lender(models.Model):
-    """A lending brand or institution that borrowers complain about.
+class SupervisorKind(models.TextChoices):
+    """Who supervises an institution, where an admin overrides what its licence implies.
 
-    Lenders that borrowers name themselves start unconfirmed; an admin confirms them or
-    merges them into an existing lender (`merged_into`).
+    The values are regulators.RegulatorKind's, so routing reads them as they are;
+    complaints sits below regulators and cannot import the full list.
+    """
+
+    NFRA = "nfra", _("National Financial Regulatory Administration (NFRA) or its local bureau")
+    LOCAL_FINANCIAL_BUREAU = "local_financial_bureau", _("Local financial administration")
+    CENTRAL_BANK = "central_bank", _("People's Bank of China (central bank)")
+
+
+class Verification(models.TextChoices):
+    UNVERIFIED = "unverified", _("Not checked yet")
+    VERIFIED = "verified", _("Checked against the official register")
+    DISPUTED = "disputed", _("In doubt: sources disagree")
+
+
+class Province(models.TextChoices):
+    """Provincial-level divisions by their administrative code (GB/T 2260)."""
+
+    BEIJING = "110000", _("Beijing")
+    TIANJIN = "120000", _("Tianjin")
+    HEBEI = "130000", _("Hebei")
+    SHANXI = "140000", _("Shanxi")
+    INNER_MONGOLIA = "150000", _("Inner Mongolia")
+    LIAONING = "210000", _("Liaoning")
+    JILIN = "220000", _("Jilin")
+    HEILONGJIANG = "230000", _("Heilongjiang")
+    SHANGHAI = "310000", _("Shanghai")
+    JIANGSU = "320000", _("Jiangsu")
+    ZHEJIANG = "330000", _("Zhejiang")
+    ANHUI = "340000", _("Anhui")
+    FUJIAN = "350000", _("Fujian")
+    JIANGXI = "360000", _("Jiangxi")
+    SHANDONG = "370000", _("Shandong")
+    HENAN = "410000", _("Henan")
+    HUBEI = "420000", _("Hubei")
+    HUNAN = "430000", _("Hunan")
+    GUANGDONG = "440000", _("Guangdong")
+    GUANGXI = "450000", _("Guangxi")
+    HAINAN = "460000", _("Hainan")
+    CHONGQING = "500000", _("Chongqing")
+    SICHUAN = "510000", _("Sichuan")
+    GUIZHOU = "520000", _("Guizhou")
+    YUNNAN = "530000", _("Yunnan")
+    TIBET = "540000", _("Tibet")
+    SHAANXI = "610000", _("Shaanxi")
+    GANSU = "620000", _("Gansu")
+    QINGHAI = "630000", _("Qinghai")
+    NINGXIA = "640000", _("Ningxia")
+    XINJIANG = "650000", _("Xinjiang")
+
+
+class Institution(models.Model):
+    """A company of record: the lender named in a loan contract (a bank, a consumer finance
+    company, a small-loan company...) or the company that operates an app.
+
+    Its licence type and **registered** place decide who supervises it (regulators/routing.py),
+    not the borrower's province. Every fact carries a source (InstitutionSource); a funder
+    a borrower types that matches nothing is created unconfirmed for an admin to resolve
+    or merge (`merged_into`: complaints follow).
+    """
+
+    name = models.CharField(
+        _("legal name"),
+        max_length=200,
+        unique=True,
+        help_text=_("As registered, e.g. 马上消费金融股份有限公司."),
+    )
+    short_names = models.TextField(_("short names"), blank=True, help_text=_("One per line."))
+    licence_type = models.CharField(
+        _("licence type"), max_length=24, choices=LicenceType.choices, default=LicenceType.OTHER
+    )
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-HJ-NPQRTUWXY]{18}$", _("Enter the 18-character unified social credit code.")
+            )
+        ],
+    )
+    province = models.CharField(_("registered province"), max_length=6, choices=Province.choices, blank=True)
+    city_code = models.CharField(
+        _("registered city code"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", _("Enter the six-digit administrative code."))],
+    )
+    supervisor_override = models.CharField(
+        _("supervisor (override)"),
+        max_length=24,
+        choices=SupervisorKind.choices,
+        blank=True,
+        help_text=_("Leave empty: the licence type and the registered province decide."),
+    )
+    supervisor_override_province = models.CharField(
+        _("supervisor's province (override)"), max_length=6, choices=Province.choices, blank=True
+    )
+    supervisor_override_reason = models.TextField(_("why the override"), blank=True)
+    hotline = models.CharField(_("customer-service hotline"), max_length=40, blank=True)
+    app_complaint_path = models.CharField(
+        _("in-app complaint path"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: 我的 → 客服 → 投诉."),
+    )
+    complaint_email = models.EmailField(_("complaint email"), blank=True)
+    postal_address = models.TextField(_("postal address"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    confirmed = models.BooleanField(_("confirmed by an admin"), default=False)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("named by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Seeding matches on this key and never changes a row an admin edited (admin_edited).
+    seed_key = models.SlugField(_("seed key"), max_length=60, blank=True)
+    admin_edited = models.DateTimeField(_("last edited by an admin"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~models.Q(credit_code=""),
+                name="institution_credit_code_unique",
+                violation_error_message=_("Another institution already has this credit code."),
+            ),
+            models.UniqueConstraint(
+                fields=["seed_key"], condition=~models.Q(seed_key=""), name="institution_seed_key_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.supervisor_override and not self.supervisor_override_reason.strip():
+            raise ValidationError(
+                {
+                    "supervisor_override_reason": _(
+                        "Say why the supervisor differs from what the licence implies."
+                    )
+                }
+            )
+        # GB/T 2260: a city's code starts with its province's two digits.
+        if self.city_code and self.province and self.city_code[:2] != self.province[:2]:
+            raise ValidationError({"city_code": _("This city code is not in the chosen province.")})
+
+    @property
+    def short_names_list(self) -> list[str]:
+        return [n.strip() for n in self.short_names.splitlines() if n.strip()]
+
+    @property
+    def hotline_tel(self) -> str:
+        return re.sub(r"[^\d+]", "", self.hotline)
+
+    @property
+    def has_channels(self) -> bool:
+        return bool(
+            self.hotline
+            or self.app_complaint_path
+            or self.complaint_email
+            or self.postal_address
+            or self.website
+        )
+
+
+class InstitutionSource(models.Model):
+    """Where one fact about an institution comes from, and whether someone checked it."""
+
+    class Fact(models.TextChoices):
+        NAME = "name", _("legal name")
+        LICENCE = "licence_type", _("licence type")
+        CREDIT_CODE = "credit_code", _("unified social credit code")
+        REGISTERED = "registered", _("registered place")
+        SUPERVISOR = "supervisor", _("supervisor")
+        HOTLINE = "hotline", _("customer-service hotline")
+        APP_PATH = "app_complaint_path", _("in-app complaint path")
+        EMAIL = "complaint_email", _("complaint email")
+        ADDRESS = "postal_address", _("postal address")
+        WEBSITE = "website", _("website")
+
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="sources"
+    )
+    fact = models.CharField(_("fact"), max_length=24, choices=Fact.choices)
+    source = models.TextField(
+        _("source"), help_text=_("A public page, a filing, or the loan contract of a case (its reference).")
+    )
+    state = models.CharField(
+        _("verification"), max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("source of a fact")
+        verbose_name_plural = _("sources of facts")
+        ordering = ["institution", "fact", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "fact"], name="institution_source_one_per_fact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} · {self.get_fact_display()}"
+
+
+class Lender(models.Model):
+    """A brand, the app or name borrowers know (安逸花, 360借条...), which is often not the
+    lender of record: its funders (BrandFunder) are the institutions that lend through it,
+    and its operator the company that runs the app.
+
+    The model keeps its historical name: complaints, escalations and letters point at it.
+    Brands that borrowers name themselves start unconfirmed; an admin confirms them or
+    merges them into an existing one (`merged_into`).
     """
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -52,6 +289,26 @@ class Lender(models.Model):
         max_length=20,
         choices=LicenceType.choices,
         default=LicenceType.OTHER,
+    )
+    pinyin = models.CharField(
+        _("pinyin"), max_length=200, blank=True, help_text=_("Without tones or spaces, e.g. anyihua.")
+    )
+    initials = models.CharField(_("pinyin initials"), max_length=40, blank=True, help_text=_("e.g. ayh."))
+    operator = models.ForeignKey(
+        Institution,
+        verbose_name=_("operator company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="operated_brands",
+    )
+    operator_source = models.TextField(_("source of the operator"), blank=True)
+    funders = models.ManyToManyField(
+        Institution,
+        through="BrandFunder",
+        related_name="funded_brands",
+        verbose_name=_("funders"),
+        blank=True,
     )
     service_phone = models.CharField(_("customer-service phone"), max_length=40, blank=True)
     service_email = models.EmailField(_("customer-service email"), blank=True)
@@ -74,12 +331,13 @@ class Lender(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    admin_edited = models.DateTimeField(_("last edited by an admin"), null=True, blank=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("lender")
-        verbose_name_plural = _("lenders")
+        verbose_name = _("brand (app or lender)")
+        verbose_name_plural = _("brands (apps or lenders)")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -88,6 +346,47 @@ class Lender(models.Model):
     @property
     def other_names_list(self) -> list[str]:
         return [n.strip() for n in self.other_names.splitlines() if n.strip()]
+
+    @property
+    def is_platform(self) -> bool:
+        return self.licence_type == LicenceType.PLATFORM
+
+
+class BrandFunder(models.Model):
+    """An institution that lends through a brand, as some source says, for some period:
+    pairings change, so each carries its source and its dates."""
+
+    brand = models.ForeignKey(
+        Lender, verbose_name=_("brand"), on_delete=models.CASCADE, related_name="funder_links"
+    )
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.CASCADE, related_name="brand_links"
+    )
+    source = models.TextField(
+        _("source"), help_text=_("Where the pairing is published, or a case's loan contract.")
+    )
+    state = models.CharField(
+        _("verification"), max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    since = models.DateField(_("since"), null=True, blank=True)
+    until = models.DateField(
+        _("until"),
+        null=True,
+        blank=True,
+        help_text=_("Set it when the pairing ends; do not delete the link."),
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("funder of a brand")
+        verbose_name_plural = _("funders of brands")
+        ordering = ["brand", "until", "institution__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "institution"], name="brand_funder_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} → {self.institution}"
 
 
 class Status(models.TextChoices):
@@ -129,42 +428,6 @@ class Outcome(models.TextChoices):
     INVESTIGATE = "investigate", _("Investigate and punish the collector")
 
 
-class Province(models.TextChoices):
-    """Provincial-level divisions by their administrative code (GB/T 2260)."""
-
-    BEIJING = "110000", _("Beijing")
-    TIANJIN = "120000", _("Tianjin")
-    HEBEI = "130000", _("Hebei")
-    SHANXI = "140000", _("Shanxi")
-    INNER_MONGOLIA = "150000", _("Inner Mongolia")
-    LIAONING = "210000", _("Liaoning")
-    JILIN = "220000", _("Jilin")
-    HEILONGJIANG = "230000", _("Heilongjiang")
-    SHANGHAI = "310000", _("Shanghai")
-    JIANGSU = "320000", _("Jiangsu")
-    ZHEJIANG = "330000", _("Zhejiang")
-    ANHUI = "340000", _("Anhui")
-    FUJIAN = "350000", _("Fujian")
-    JIANGXI = "360000", _("Jiangxi")
-    SHANDONG = "370000", _("Shandong")
-    HENAN = "410000", _("Henan")
-    HUBEI = "420000", _("Hubei")
-    HUNAN = "430000", _("Hunan")
-    GUANGDONG = "440000", _("Guangdong")
-    GUANGXI = "450000", _("Guangxi")
-    HAINAN = "460000", _("Hainan")
-    CHONGQING = "500000", _("Chongqing")
-    SICHUAN = "510000", _("Sichuan")
-    GUIZHOU = "520000", _("Guizhou")
-    YUNNAN = "530000", _("Yunnan")
-    TIBET = "540000", _("Tibet")
-    SHAANXI = "610000", _("Shaanxi")
-    GANSU = "620000", _("Gansu")
-    QINGHAI = "630000", _("Qinghai")
-    NINGXIA = "640000", _("Ningxia")
-    XINJIANG = "650000", _("Xinjiang")
-
-
 class Complaint(models.Model):
     """One person's complaint against one lender about how a debt was collected."""
 
@@ -192,7 +455,7 @@ class Complaint(models.Model):
     # The brand is often not the legal lender; the funding institution in the loan
     # contract decides which regulator supervises the loan.
     funding_institution = models.ForeignKey(
-        Lender,
+        Institution,
         verbose_name=_("funding institution"),
         null=True,
         blank=True,

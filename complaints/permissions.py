@@ -137,3 +137,10 @@ def can_edit_letter(user: Any, complaint: Complaint) -> bool:
 def can_see_filer_phone(user: Any, complaint: Complaint) -> bool:
     """Letters show the filer's full mobile number to the filer alone, masked to others."""
     return workflow.FILER in actor_kinds(user, complaint)
+
+
+def can_change_lenders(user: Any, complaint: Complaint) -> bool:
+    """Name the brand's funder (the lender in the contract) after filing: the filer or a
+    caseworker, while the complaint is not closed. The contract is often found later."""
+    kinds = actor_kinds(user, complaint)
+    return bool(kinds & {workflow.FILER, workflow.CASEWORKER}) and complaint.status != Status.CLOSED

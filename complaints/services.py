@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from audit.services import audit_record
 from lib import versions
 from lib.dates import past_day_problem, past_moment_problem
 
-from . import hooks, permissions, workflow
+from . import hooks, permissions, registry, workflow
 from .models import (
     COMPLAINTS_VERSION,
     Complaint,
@@ -63,23 +62,8 @@ INCIDENT_FIELDS = (
 
 
 def lender_find(name: str) -> Lender | None:
-    """The lender a name refers to: by its name or one of its other names."""
-    name = " ".join((name or "").split())
-    if not name:
-        return None
-    lender = Lender.objects.filter(name__iexact=name).first()
-    if lender is None:
-        # other_names is one name per line; a contains-match narrows, the exact check decides.
-        for candidate in Lender.objects.filter(other_names__icontains=name):
-            if name.casefold() in (n.casefold() for n in candidate.other_names_list):
-                lender = candidate
-                break
-    # Admins merge duplicates; follow the chain to the lender that survived.
-    seen = set()
-    while lender is not None and lender.merged_into_id and lender.pk not in seen:
-        seen.add(lender.pk)
-        lender = lender.merged_into
-    return lender
+    """The brand a name refers to: its name, an alias, its pinyin or initials (merges followed)."""
+    return registry.brand_find(name)
 
 
 def lender_resolve(*, name: str, named_by: Any) -> Lender:
@@ -193,7 +177,9 @@ def complaint_save_draft(
     # Lengths first, before anything is written; the count once the draft is locked.
     incidents_check(complaint=None, new=incidents)
     lender = lender_resolve(name=lender_name, named_by=filer)
-    funding = lender_resolve(name=funding_name, named_by=filer) if funding_name.strip() else None
+    funding = (
+        registry.institution_resolve(name=funding_name, named_by=filer) if funding_name.strip() else None
+    )
     if complaint is None:
         complaint = Complaint(filer=filer, status=Status.DRAFT, created=now, status_changed_at=now)
         is_new = True
@@ -357,8 +343,52 @@ def complaint_submit(*, complaint: Complaint, actor: Any, now: datetime | None =
 
 
 def lenders_matching(query: str, limit: int = 20) -> list[Lender]:
-    """Lenders for the filing form's suggestions: confirmed ones, by name or other name."""
-    qs = Lender.objects.filter(merged_into__isnull=True, confirmed=True)
-    if query:
-        qs = qs.filter(Q(name__icontains=query) | Q(other_names__icontains=query))
-    return list(qs.order_by("name")[:limit])
+    """Brands for the filing form's suggestions: confirmed ones, by any name or pinyin."""
+    return registry.brands_matching(query, limit=limit)
+
+
+@transaction.atomic
+def complaint_set_lenders(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    brand_name: str,
+    funder_name: str,
+    now: datetime | None = None,
+) -> Complaint:
+    """Name the brand and the funder (the lender in the loan contract) at any time before
+    closing. A funder that matches no institution becomes an unconfirmed one for admins.
+    The route is worked out from the complaint each time it is shown, so a new funder
+    changes it at once; the timeline says so in the borrower's words."""
+    now = now or timezone.now()
+    complaint = (
+        Complaint.objects.select_for_update()
+        .select_related("lender", "funding_institution")
+        .get(pk=complaint.pk)
+    )
+    if not permissions.can_change_lenders(actor, complaint):
+        raise ComplaintError(_("You cannot change the lender of this complaint."))
+    brand = lender_resolve(name=brand_name, named_by=actor)
+    funder = registry.institution_resolve(name=funder_name, named_by=actor) if funder_name.strip() else None
+    old_brand, old_funder = complaint.lender, complaint.funding_institution
+    if brand.pk == old_brand.pk and (funder and funder.pk) == (old_funder and old_funder.pk):
+        return complaint
+    complaint.lender = brand
+    complaint.funding_institution = funder
+    complaint.save(update_fields=["lender", "funding_institution", "updated"])
+    versions.bump(COMPLAINTS_VERSION)
+    if not complaint.is_draft:
+        parts = []
+        if brand.pk != old_brand.pk:
+            parts.append(_("Brand: %(old)s → %(new)s.") % {"old": old_brand.name, "new": brand.name})
+        if (funder and funder.pk) != (old_funder and old_funder.pk):
+            parts.append(
+                _("Funding institution: %(old)s → %(new)s.")
+                % {
+                    "old": old_funder.name if old_funder else _("unknown"),
+                    "new": funder.name if funder else _("unknown"),
+                }
+            )
+        parts.append(_("The route was worked out again from the new lender."))
+        timeline_log(complaint, kind=TimelineEvent.Kind.EDITED, actor=actor, now=now, note=" ".join(parts))
+    return complaint

@@ -24,6 +24,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("<ref:reference>/", views.detail, name="detail"),
     path("<ref:reference>/edit/", views.edit, name="edit"),
+    path("<ref:reference>/lender/", views.lenders, name="lenders"),
     path("<ref:reference>/incidents/new/", views.add_incident, name="add_incident"),
     path("<ref:reference>/status/", views.transition, name="transition"),
 ]

@@ -18,9 +18,10 @@ from lib import ratelimit
 from lib.responses import too_many_requests
 
 from . import page, permissions, services, workflow
-from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
-from .models import Complaint, Lender, Status
+from .forms import ComplaintForm, IncidentForm, IncidentFormSet, LendersForm, TransitionForm
+from .models import Complaint, Institution, Lender, Status
 from .permissions import get_complaint_for_user
+from .registry import current_funders
 
 MY_COMPLAINTS_PER_PAGE = 20
 
@@ -34,6 +35,16 @@ def _lender_suggestions() -> list[str]:
     for lender in Lender.objects.filter(confirmed=True, merged_into__isnull=True).only("name", "other_names"):
         names.append(lender.name)
         names.extend(lender.other_names_list)
+    return sorted(set(names))
+
+
+def _funder_suggestions() -> list[str]:
+    names: list[str] = []
+    for institution in Institution.objects.filter(confirmed=True, merged_into__isnull=True).only(
+        "name", "short_names"
+    ):
+        names.append(institution.name)
+        names.extend(institution.short_names_list)
     return sorted(set(names))
 
 
@@ -113,6 +124,7 @@ def create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "formset": formset,
             "lender_names": _lender_suggestions(),
+            "funder_names": _funder_suggestions(),
             "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),
         },
     )
@@ -140,6 +152,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
             "complaint": complaint,
             "incidents": complaint.incidents.all(),
             "lender_names": _lender_suggestions(),
+            "funder_names": _funder_suggestions(),
             "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),
         },
     )
@@ -256,3 +269,46 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
             _("Status is now “%(status)s”.") % {"status": complaint.get_status_display()},
         )
     return redirect(complaint)
+
+
+@login_required
+def lenders(request: HttpRequest, reference: str) -> HttpResponse:
+    """Name the brand and the lender in the loan contract, also after filing: the contract
+    is often found later. A new lender changes the route at once and is on the timeline."""
+    complaint = get_complaint_for_user(request, reference)
+    if not permissions.can_change_lenders(request.user, complaint):
+        messages.error(request, _("You cannot change the lender of this complaint."))
+        return redirect(complaint)
+    initial = {
+        "brand_name": complaint.lender.name,
+        "funder_name": complaint.funding_institution.name if complaint.funding_institution_id else "",
+    }
+    form = LendersForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.complaint_set_lenders(
+                    complaint=complaint,
+                    actor=request.user,
+                    brand_name=form.cleaned_data["brand_name"],
+                    funder_name=form.cleaned_data["funder_name"],
+                )
+            except services.ComplaintError as e:
+                messages.error(request, str(e))
+            else:
+                messages.success(request, _("Saved. The route below follows the lender you named."))
+                return redirect(f"{complaint.get_absolute_url()}#route")
+        else:
+            messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
+    return render(
+        request,
+        "complaints/lenders_form.html",
+        {
+            "complaint": complaint,
+            "form": form,
+            # "Which of these is on your contract?": the brand's funders, likely ones first.
+            "funders": current_funders(complaint.lender, ranked=True),
+            "lender_names": _lender_suggestions(),
+            "funder_names": _funder_suggestions(),
+        },
+    )

@@ -35,6 +35,7 @@ from complaints.models import (
     FilerRelation,
     HarassmentKind,
     Incident,
+    Institution,
     Lender,
     Outcome,
 )
@@ -42,13 +43,14 @@ from complaints.services import ComplaintError
 from evidence.models import Evidence
 from lib.phones import mask_phone
 from regulators.models import Regulator, RegulatorKind
+from regulators.routing import supervised_institution
 
 from .conduct import Breach, breaches_for_complaint
 from .legal_basis import citations_for
 from .models import EscalationChannel, EscalationStatus, LetterDraft, LetterPdf
-from .services import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS
+from .services import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS, complaint_institution_ids
 
-TARGET_KEY = re.compile(r"^(lender|regulator)-(\d{1,12})$")
+TARGET_KEY = re.compile(r"^(lender|institution|regulator)-(\d{1,12})$")
 # The longest letter that may be saved or made into a PDF: about fifteen printed pages,
 # which WeasyPrint renders in a few seconds.
 MAX_LETTER_CHARS = 20000
@@ -130,37 +132,53 @@ PHONE_PLACEHOLDER = "【请填写联系电话】"
 
 @dataclass(frozen=True)
 class LetterTarget:
-    lender: Lender | None = None
+    lender: Lender | None = None  # the brand
     regulator: Regulator | None = None
+    institution: Institution | None = None  # the lender of record, or the platform's operator
 
     @property
     def key(self) -> str:
-        return f"regulator-{self.regulator.pk}" if self.regulator else f"lender-{self.lender.pk}"  # type: ignore[union-attr]
+        if self.regulator:
+            return f"regulator-{self.regulator.pk}"
+        if self.institution:
+            return f"institution-{self.institution.pk}"
+        return f"lender-{self.lender.pk}"  # type: ignore[union-attr]
 
     @property
     def name(self) -> str:
-        return self.regulator.name_zh if self.regulator else self.lender.name  # type: ignore[union-attr]
+        if self.regulator:
+            return self.regulator.name_zh
+        return self.institution.name if self.institution else self.lender.name  # type: ignore[union-attr]
+
+    @property
+    def party(self) -> Lender | Institution | None:
+        """The lender or company the letter goes to, when it is not a regulator."""
+        return self.institution or self.lender
 
     def draft_filter(self) -> Q:
-        return Q(regulator=self.regulator) if self.regulator else Q(lender=self.lender)
+        if self.regulator:
+            return Q(regulator=self.regulator)
+        return Q(institution=self.institution) if self.institution else Q(lender=self.lender)
 
 
 def resolve_target(complaint: Complaint, key: str) -> LetterTarget | None:
     """The target a URL names, if it may receive a letter about this complaint.
 
-    A lender must be the complaint's own (brand or funding institution); a regulator
-    any entry of the directory, since an advocate may pick one the route did not.
+    A brand must be the complaint's own; an institution its funder, the brand's operator
+    or one of the brand's current funders; a regulator any entry of the directory, since
+    an advocate may pick one the route did not.
     """
     match = TARGET_KEY.match(key or "")
     if not match:
         return None
     kind, pk = match[1], int(match[2])
     if kind == "lender":
-        if pk == complaint.lender_id:
-            return LetterTarget(lender=complaint.lender)
-        if pk == complaint.funding_institution_id:
-            return LetterTarget(lender=complaint.funding_institution)
-        return None
+        return LetterTarget(lender=complaint.lender) if pk == complaint.lender_id else None
+    if kind == "institution":
+        if pk not in complaint_institution_ids(complaint):
+            return None
+        institution = Institution.objects.filter(pk=pk).first()
+        return LetterTarget(institution=institution) if institution else None
     regulator = Regulator.objects.filter(pk=pk).first()
     return LetterTarget(regulator=regulator) if regulator else None
 
@@ -226,16 +244,18 @@ def letter_evidence(complaint: Complaint) -> QuerySet[Evidence]:
 def _previous_escalations(complaint: Complaint, target: LetterTarget) -> list[dict[str, Any]]:
     """Where the complaint went before: regulators ask whether the lender was tried."""
     rows = []
-    for escalation in complaint.escalations.select_related("lender", "regulator").exclude(
+    for escalation in complaint.escalations.select_related("lender", "regulator", "institution").exclude(
         status=EscalationStatus.DRAFTED
     ):
         if target.regulator and escalation.regulator_id == target.regulator.pk:
             continue
         if target.lender and escalation.lender_id == target.lender.pk:
             continue
+        if target.institution and escalation.institution_id == target.institution.pk:
+            continue
         rows.append(
             {
-                "name": escalation.regulator.name_zh if escalation.regulator_id else escalation.lender.name,
+                "name": escalation.target_name,
                 "sent_at": escalation.sent_at,
                 "channel": ESCALATION_CHANNEL_ZH.get(escalation.channel, ""),
                 "reference": escalation.reference,
@@ -257,17 +277,24 @@ def letter_context(
     kinds = list(dict.fromkeys(incident.kind for incident in incidents))
     regulator_kind = target.regulator.kind if target.regulator else ""
     evidence = letter_evidence(complaint)
+    # The lender of record: the funder the borrower named, else the brand's only known one.
+    record, _is_guess = supervised_institution(complaint)
     return {
         "complaint": complaint,
         "target": target,
-        "to_lender": target.lender is not None,
+        "to_lender": target.party is not None,
+        "to_operator": target.institution is not None
+        and record is not None
+        and target.institution.pk != record.pk
+        and target.institution.pk == complaint.lender.operator_id,
         "is_cyberspace": regulator_kind == RegulatorKind.CYBERSPACE,
         "filer_name": filer.display_name.strip() or NAME_PLACEHOLDER,
         "relation": RELATION_ZH.get(complaint.filer_relation, ""),
         "is_borrower": complaint.filer_relation == FilerRelation.SELF,
         "phone": phone or PHONE_PLACEHOLDER,
         "lender": complaint.lender,
-        "funding": complaint.funding_institution,
+        "funding": record,
+        "funding_named": complaint.funding_institution_id is not None,
         "summary": complaint.summary.strip(),
         "incidents": _incident_rows(complaint, incidents),
         "citations": citations_for(
@@ -286,8 +313,7 @@ def letter_context(
         "previous": _previous_escalations(complaint, target),
         "lender_deadline_days": LENDER_DEADLINE_DAYS,
         # The rule binds banks and consumer finance companies; others are asked to follow it.
-        "lender_rule_binding": target.lender is not None
-        and target.lender.licence_type in BOUND_BY_LENDER_RULE,
+        "lender_rule_binding": target.party is not None and target.party.licence_type in BOUND_BY_LENDER_RULE,
         "today": timezone.localtime(now),
     }
 
@@ -361,7 +387,12 @@ def letter_draft_save(
         text = text.replace(mask_phone(phone), phone)
     draft = letter_draft_get(complaint=complaint, target=target)
     if draft is None:
-        draft = LetterDraft(complaint=complaint, lender=target.lender, regulator=target.regulator)
+        draft = LetterDraft(
+            complaint=complaint,
+            lender=target.lender,
+            regulator=target.regulator,
+            institution=target.institution,
+        )
     draft.text = text + "\n"
     draft.updated_by = actor
     draft.updated = now

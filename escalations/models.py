@@ -113,6 +113,15 @@ class Escalation(models.Model):
         on_delete=models.PROTECT,
         related_name="escalations",
     )
+    # The lender of record (the funder named in the loan contract), beside the brand.
+    institution = models.ForeignKey(
+        "complaints.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
     regulator = models.ForeignKey(
         Regulator,
         verbose_name=_("regulator"),
@@ -174,11 +183,14 @@ class Escalation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(lender__isnull=False, regulator__isnull=True)
-                    | models.Q(lender__isnull=True, regulator__isnull=False)
+                    models.Q(lender__isnull=False, regulator__isnull=True, institution__isnull=True)
+                    | models.Q(lender__isnull=True, regulator__isnull=False, institution__isnull=True)
+                    | models.Q(lender__isnull=True, regulator__isnull=True, institution__isnull=False)
                 ),
                 name="escalation_one_target",
-                violation_error_message=_("An escalation goes either to the lender or to one regulator."),
+                violation_error_message=_(
+                    "An escalation goes to one target: the brand, the institution of record or a regulator."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=EscalationStatus.values),
@@ -204,11 +216,15 @@ class Escalation(models.Model):
 
     @property
     def target(self) -> Regulator | Any:
-        return self.regulator if self.regulator_id else self.lender
+        if self.regulator_id:
+            return self.regulator
+        return self.institution if self.institution_id else self.lender
 
     @property
     def target_name(self) -> str:
-        return self.regulator.name_zh if self.regulator_id else self.lender.name
+        if self.regulator_id:
+            return self.regulator.name_zh
+        return self.institution.name if self.institution_id else self.lender.name
 
     @property
     def next_step_text(self) -> str:
@@ -219,7 +235,7 @@ class Escalation(models.Model):
         from regulators.routing import route_for_complaint
 
         steps = route_for_complaint(self.complaint)
-        keys = [f"regulator-{s.regulator.pk}" if s.regulator else f"lender-{s.lender.pk}" for s in steps]
+        keys = [s.key for s in steps]
         if self.target_key not in keys:
             return ""
         # A body the complaint already went to is not a next step, wherever it sits.
@@ -231,15 +247,17 @@ class Escalation(models.Model):
         if not following:
             return ""
         step = following[0]
-        if step.lender is not None:
-            return step.lender.name
+        if step.regulator is None:
+            return step.name
         hotline = step.regulator.hotline
         return f"{step.regulator.name_zh} ({hotline})" if hotline else step.regulator.name_zh
 
     @property
     def target_key(self) -> str:
-        """The target as it appears in letter URLs: lender-12 or regulator-34."""
-        return f"regulator-{self.regulator_id}" if self.regulator_id else f"lender-{self.lender_id}"
+        """The target as it appears in letter URLs: lender-12, institution-5 or regulator-34."""
+        if self.regulator_id:
+            return f"regulator-{self.regulator_id}"
+        return f"institution-{self.institution_id}" if self.institution_id else f"lender-{self.lender_id}"
 
     @property
     def is_awaiting(self) -> bool:
@@ -271,6 +289,14 @@ class LetterDraft(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    institution = models.ForeignKey(
+        "complaints.Institution",
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     regulator = models.ForeignKey(
         Regulator,
         verbose_name=_("regulator"),
@@ -295,8 +321,9 @@ class LetterDraft(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(lender__isnull=False, regulator__isnull=True)
-                    | models.Q(lender__isnull=True, regulator__isnull=False)
+                    models.Q(lender__isnull=False, regulator__isnull=True, institution__isnull=True)
+                    | models.Q(lender__isnull=True, regulator__isnull=False, institution__isnull=True)
+                    | models.Q(lender__isnull=True, regulator__isnull=True, institution__isnull=False)
                 ),
                 name="letterdraft_one_target",
             ),
@@ -312,10 +339,15 @@ class LetterDraft(models.Model):
                 condition=models.Q(regulator__isnull=False),
                 name="letterdraft_unique_regulator",
             ),
+            models.UniqueConstraint(
+                fields=["complaint", "institution"],
+                condition=models.Q(institution__isnull=False),
+                name="letterdraft_unique_institution",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} → {self.lender_id or self.regulator_id}"
+        return f"{self.complaint_id} → {self.lender_id or self.institution_id or self.regulator_id}"
 
 
 def letter_pdf_upload_to(instance: LetterPdf, filename: str) -> str:

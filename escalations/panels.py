@@ -23,9 +23,9 @@ from .models import AWAITING_STATUSES, EscalationStatus
 
 
 def _label(step: Any) -> str:
-    if step.lender is not None:
-        return step.lender.name
     regulator = step.regulator
+    if regulator is None:
+        return step.name
     return regulator.name_en if get_language() == "en" and regulator.name_en else regulator.name_zh
 
 
@@ -33,10 +33,14 @@ def route_targets(complaint: Complaint, route: list[Any] | None = None) -> list[
     """(target key, name) of each step of the complaint's route: where it may be sent."""
     # A draft has no route yet: its facts may still change, and nobody else may see it.
     steps = [] if complaint.is_draft else (route if route is not None else route_for_complaint(complaint))
-    return [
-        (f"lender-{s.lender.pk}" if s.lender is not None else f"regulator-{s.regulator.pk}", _label(s))
-        for s in steps
-    ]
+    targets = [(s.key, _label(s)) for s in steps]
+    # The brand itself stays a target beside its lender of record: borrowers complain in the app.
+    lender_step = next((s for s in steps if s.institution is not None and s.lender is not None), None)
+    if lender_step is not None:
+        brand_key = f"lender-{lender_step.lender.pk}"
+        if brand_key not in dict(targets):
+            targets.insert(1, (brand_key, lender_step.lender.name))
+    return targets
 
 
 def escalation_panel(
@@ -47,7 +51,9 @@ def escalation_panel(
     now = now or timezone.now()
     can_update = permissions.can_update_escalation(user, complaint)
     rows = []
-    for escalation in complaint.escalations.select_related("lender", "regulator", "answer_document"):
+    for escalation in complaint.escalations.select_related(
+        "lender", "regulator", "institution", "answer_document"
+    ):
         pk, status = escalation.pk, escalation.status
         rows.append(
             {

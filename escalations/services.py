@@ -22,7 +22,16 @@ from django.db.models import Min, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from complaints import permissions, workflow
-from complaints.models import COMPLAINTS_VERSION, Complaint, Lender, LicenceType, Status, TimelineEvent
+from complaints.models import (
+    COMPLAINTS_VERSION,
+    BrandFunder,
+    Complaint,
+    Institution,
+    Lender,
+    LicenceType,
+    Status,
+    TimelineEvent,
+)
 from complaints.services import ComplaintError, complaint_transition, timeline_log
 from evidence.models import Evidence
 from lib import versions
@@ -74,17 +83,23 @@ class Deadline:
     basis: str
 
 
-def deadline_for(*, lender: Lender | None = None, regulator: Regulator | None = None) -> Deadline:
+def deadline_for(
+    *,
+    lender: Lender | None = None,
+    regulator: Regulator | None = None,
+    institution: Institution | None = None,
+) -> Deadline:
     """The deadline rule of a target, as the directory (or the lender rule) states it now."""
     if regulator is not None:
         basis = regulator.deadline_rule
         if regulator.deadline_source:
             basis = f"{basis} ({regulator.deadline_source})" if basis else regulator.deadline_source
         return Deadline(regulator.deadline_days, regulator.deadline_working_days, basis)
-    if lender is None:
-        raise ValueError("a lender or a regulator")
+    party = institution or lender
+    if party is None:
+        raise ValueError("a lender, an institution or a regulator")
     basis = LENDER_DEADLINE_BASIS
-    if lender.licence_type not in BOUND_BY_LENDER_RULE:
+    if party.licence_type not in BOUND_BY_LENDER_RULE:
         basis = f"{basis}\n{LENDER_DEADLINE_NOT_BINDING}"
     return Deadline(LENDER_DEADLINE_DAYS, False, basis)
 
@@ -149,14 +164,30 @@ def refresh_next_due(complaint: Complaint) -> datetime | None:
     return due
 
 
+def complaint_institution_ids(complaint: Complaint) -> set[int]:
+    """Institutions a complaint may be sent to: its funder, the brand's operator, and the
+    brand's current funders (the route names the only one when the borrower has not)."""
+    ids = {complaint.funding_institution_id, complaint.lender.operator_id}
+    ids |= set(
+        BrandFunder.objects.filter(brand_id=complaint.lender_id, until__isnull=True).values_list(
+            "institution_id", flat=True
+        )
+    )
+    return {pk for pk in ids if pk is not None}
+
+
 def _lock(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().get(pk=complaint.pk)
 
 
-def _check_target(complaint: Complaint, lender: Lender | None, regulator: Regulator | None) -> None:
-    if (lender is None) == (regulator is None):
+def _check_target(
+    complaint: Complaint, lender: Lender | None, regulator: Regulator | None, institution: Institution | None
+) -> None:
+    if sum(target is not None for target in (lender, regulator, institution)) != 1:
         raise ComplaintError(_("Choose where the complaint was sent: the lender or one regulator."))
-    if lender is not None and lender.pk not in (complaint.lender_id, complaint.funding_institution_id):
+    if lender is not None and lender.pk != complaint.lender_id:
+        raise ComplaintError(_("That lender is not the one this complaint is about."))
+    if institution is not None and institution.pk not in complaint_institution_ids(complaint):
         raise ComplaintError(_("That lender is not the one this complaint is about."))
     if regulator is not None and not regulator.active:
         raise ComplaintError(_("That regulator is no longer in the directory."))
@@ -201,7 +232,9 @@ def _sent_note(escalation: Escalation) -> str:
 
 def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: datetime) -> Escalation:
     """Shared by recording a sent escalation and sending a drafted one."""
-    deadline = deadline_for(lender=escalation.lender, regulator=escalation.regulator)
+    deadline = deadline_for(
+        lender=escalation.lender, regulator=escalation.regulator, institution=escalation.institution
+    )
     escalation.due_at = compute_due_at(deadline, received_at=escalation.sent_at)
     escalation.deadline_basis = deadline.basis
     escalation.deadline_days, escalation.deadline_working_days = deadline.days, deadline.working_days
@@ -218,7 +251,7 @@ def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: date
             "reference",
         ],
     )
-    wanted = Status.WAITING_LENDER if escalation.lender_id else Status.WAITING_REGULATOR
+    wanted = Status.WAITING_REGULATOR if escalation.regulator_id else Status.WAITING_LENDER
     # The complaint follows where it was sent when the workflow lets this actor move it
     # there. Otherwise (a lender letter after the regulator stage, a borrower going to a
     # regulator straight from "submitted") the escalation is recorded and the status
@@ -239,12 +272,14 @@ def escalation_record(
     actor: Any,
     lender: Lender | None = None,
     regulator: Regulator | None = None,
+    institution: Institution | None = None,
     channel: str,
     sent_at: datetime | None,
     reference: str = "",
     now: datetime,
 ) -> Escalation:
-    """Record that the complaint was sent to `lender` or `regulator` (exactly one).
+    """Record that the complaint was sent to `lender` (the brand), `institution` (the lender
+    of record or the platform's operator) or `regulator`: exactly one.
 
     Preconditions: the actor is the filer or a caseworker and the complaint is open.
     With `sent_at`, computes the due date from the target's deadline rule, moves the
@@ -255,17 +290,18 @@ def escalation_record(
     complaint = _lock(complaint)
     if not permissions.can_record_escalation(actor, complaint):
         raise ComplaintError(_("You cannot record escalations for this complaint."))
-    _check_target(complaint, lender, regulator)
+    _check_target(complaint, lender, regulator, institution)
     if channel not in EscalationChannel.values:
         raise ComplaintError(_("Choose how the complaint was sent."))
     # A second record for a body that still owes an answer would start a second clock and
     # a second set of reminders for the same complaint.
     waiting = Escalation.objects.filter(complaint=complaint, status__in=AWAITING_STATUSES)
-    waiting = (
-        waiting.filter(regulator=regulator)
-        if regulator is not None
-        else waiting.filter(lender=lender, regulator__isnull=True)
-    )
+    if regulator is not None:
+        waiting = waiting.filter(regulator=regulator)
+    elif institution is not None:
+        waiting = waiting.filter(institution=institution)
+    else:
+        waiting = waiting.filter(lender=lender, regulator__isnull=True, institution__isnull=True)
     if sent_at is not None and waiting.exists():
         raise ComplaintError(
             _(
@@ -276,6 +312,7 @@ def escalation_record(
         complaint=complaint,
         lender=lender,
         regulator=regulator,
+        institution=institution,
         channel=channel,
         reference=(reference or "").strip()[:80],
         created_by=actor,
@@ -359,7 +396,9 @@ def escalation_acknowledge(
     escalation.acknowledged_at = received_at
     if reference.strip():
         escalation.reference = reference.strip()[:80]
-    deadline = deadline_for(lender=escalation.lender, regulator=escalation.regulator)
+    deadline = deadline_for(
+        lender=escalation.lender, regulator=escalation.regulator, institution=escalation.institution
+    )
     later_due = compute_due_at(deadline, received_at=received_at)
     if later_due is not None and (escalation.due_at is None or later_due > escalation.due_at):
         escalation.due_at = later_due

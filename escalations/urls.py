@@ -10,9 +10,10 @@ from . import views
 
 
 class TargetConverter:
-    """Where a letter goes: lender-12 (the complaint's lender) or regulator-34."""
+    """Where a letter goes: lender-12 (the brand), institution-5 (the lender of record or the
+    platform operator) or regulator-34."""
 
-    regex = r"(?:lender|regulator)-\d{1,12}"
+    regex = r"(?:lender|institution|regulator)-\d{1,12}"
 
     def to_python(self, value: str) -> str:
         return value

@@ -55,7 +55,7 @@ def _back(complaint: Complaint) -> HttpResponse:
 def _get_escalation(request: HttpRequest, reference: str, escalation_id: int) -> tuple[Complaint, Escalation]:
     complaint = get_complaint_for_user(request, reference)
     return complaint, get_object_or_404(
-        complaint.escalations.select_related("lender", "regulator"), pk=escalation_id
+        complaint.escalations.select_related("lender", "regulator", "institution"), pk=escalation_id
     )
 
 
@@ -83,6 +83,7 @@ def escalation_record(request: HttpRequest, reference: str) -> HttpResponse:
             actor=request.user,
             lender=target.lender,
             regulator=target.regulator,
+            institution=target.institution,
             channel=form.cleaned_data["channel"],
             sent_at=_moment(sent_on, now) if sent_on else None,
             reference=form.cleaned_data["reference"],

@@ -40,6 +40,39 @@ FALSE_WORDS = {"0", "no", "n", "false", "f", "否", "不"}
 LIST_SEPARATORS = re.compile(r"[\s,;|，；、]+")
 
 
+class RouteFinderForm(forms.Form):
+    """The public route finder's question: which app or lender, and where the borrower lives.
+    Read from the query string (`lender`, `province`, `kind`), so an answer can be shared."""
+
+    lender = forms.CharField(
+        label=_("App, brand or lender"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The app you borrowed through (name, pinyin or initials), or the lender in your contract."
+        ),
+        widget=forms.TextInput(attrs={"list": "route-lender-names", "autocomplete": "off"}),
+    )
+    province = forms.CharField(
+        label=_("Your province"),
+        max_length=40,
+        required=False,
+        widget=forms.Select(choices=[("", _("— choose —")), *Province.choices]),
+    )
+    kind = forms.MultipleChoiceField(
+        label=_("What the collectors did"),
+        required=False,
+        choices=HarassmentKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
 class DirectoryFilterForm(forms.Form):
     """The public directory's filters; read from the query string so results can be bookmarked."""
 

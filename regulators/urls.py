@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.directory, name="directory"),
+    path("route/", views.route, name="route"),
 ]

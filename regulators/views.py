@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from .forms import DirectoryFilterForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.vary import vary_on_headers
+
+from complaints.models import Institution, Lender, LicenceType
+from complaints.registry import brand_find, current_funders, institution_find
+
+from .forms import DirectoryFilterForm, RouteFinderForm
+from .routing import RouteQuery, Step, province_from, route_for
 from .selectors import directory_entries
 
 DIRECTORY_PER_PAGE = 25
@@ -24,4 +31,80 @@ def directory(request: HttpRequest) -> HttpResponse:
         request,
         "regulators/directory.html",
         {"form": form, "page": page, "count": len(entries), "filtered": any(filters.values())},
+    )
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    regulator, party = step.regulator, step.institution
+    return {
+        "name": step.name,
+        "kind": regulator.kind if regulator is not None else step.role,
+        "hotline": regulator.hotline if regulator is not None else (party.hotline if party else ""),
+        "province": regulator.province if regulator is not None else (party.province if party else ""),
+        "certain": step.certain,
+        "why": str(step.reason),
+    }
+
+
+def _funder_json(institution: Institution) -> dict[str, str]:
+    return {
+        "name": institution.name,
+        "licence": institution.licence_type,
+        "province": institution.province,
+    }
+
+
+@vary_on_headers("Accept")
+def route(request: HttpRequest) -> HttpResponse:
+    """The public route finder: whom to complain to about an app or lender, from a province,
+    without an account or a complaint. `?lender=安逸花&province=440000` (a code or a name);
+    with `Accept: application/json` the same answer as JSON."""
+    form = RouteFinderForm(request.GET or None)
+    data: dict[str, Any] = {"lender": "", "province": "", "kind": []}
+    if form.is_bound:
+        form.is_valid()
+        data.update(form.cleaned_data)
+    typed = data.get("lender") or ""
+    province = province_from(data.get("province") or "")
+    brand: Lender | None = brand_find(typed) if typed else None
+    funder: Institution | None = None if brand is not None or not typed else institution_find(typed)
+    links = current_funders(brand)
+    funders = [funder] if funder is not None else [link.institution for link in links if link.until is None]
+    asked = bool(typed or province)
+    steps = route_for(
+        RouteQuery(brand=brand, funder=funder, province=province, kinds=frozenset(data.get("kind") or ()))
+    )
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(
+            {
+                "brand": brand.name if brand is not None else None,
+                "funders": [_funder_json(f) for f in funders],
+                "route": [_step_json(step) for step in steps] if asked else [],
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+    names = sorted(
+        {
+            *Lender.objects.filter(confirmed=True, merged_into__isnull=True).values_list("name", flat=True),
+            *Institution.objects.filter(confirmed=True, merged_into__isnull=True).values_list(
+                "name", flat=True
+            ),
+        }
+    )
+    return render(
+        request,
+        "regulators/route.html",
+        {
+            "form": form,
+            "asked": asked,
+            "typed": typed,
+            "brand": brand,
+            "funder": funder,
+            "funders": funders,
+            "unknown_name": bool(typed) and brand is None and funder is None,
+            "platform": brand is not None and brand.licence_type == LicenceType.PLATFORM,
+            "route": steps if asked else [],
+            "province": province,
+            "names": names,
+        },
     )

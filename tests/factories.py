@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Role, User
-from complaints.models import Channel, Complaint, HarassmentKind, Incident, Lender, Status
+from complaints.models import Channel, Complaint, HarassmentKind, Incident, Institution, Lender, Status
 
 PASSWORD = "correct horse battery"
 
@@ -30,6 +30,15 @@ class LenderFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"贷款App{n}")
+    confirmed = True
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"某某金融有限公司{n}")
     confirmed = True
 
 

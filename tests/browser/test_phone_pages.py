@@ -18,6 +18,7 @@ PUBLIC = [
     "signup",
     "password_reset",
     "regulators:directory",
+    "regulators:route",
     "cases:public_stats",
     "privacy",
 ]

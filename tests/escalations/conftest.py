@@ -6,11 +6,17 @@ from datetime import datetime
 
 import pytest
 
-from complaints.models import Channel, ContactedParty, HarassmentKind, LicenceType, Outcome, Status
+from complaints.models import Channel, ContactedParty, HarassmentKind, LicenceType, Outcome, Province, Status
 from escalations.letters import LetterTarget
 from evidence.models import Evidence
 from lib.china import CHINA_TZ
-from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, RegulatorFactory
+from tests.factories import (
+    ComplaintFactory,
+    IncidentFactory,
+    InstitutionFactory,
+    LenderFactory,
+    RegulatorFactory,
+)
 
 CST = CHINA_TZ
 HASHES = ["a1" * 32, "b2" * 32]
@@ -36,7 +42,12 @@ def add_evidence(complaint, name: str, sha256: str, **fields) -> Evidence:
 @pytest.fixture
 def letter_case(borrower):
     lender = LenderFactory(name="闪电借", licence_type=LicenceType.PLATFORM)
-    funder = LenderFactory(name="某某消费金融有限公司", licence_type=LicenceType.CONSUMER_FINANCE)
+    funder = InstitutionFactory(
+        name="某某消费金融有限公司",
+        licence_type=LicenceType.CONSUMER_FINANCE,
+        credit_code="91500000MA5U7X0000",
+        province=Province.CHONGQING,
+    )
     complaint = ComplaintFactory(
         filer=borrower,
         lender=lender,

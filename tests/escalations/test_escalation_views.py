@@ -17,7 +17,7 @@ from escalations.models import Escalation, EscalationStatus, LetterDraft
 from escalations.services import escalation_record
 from tests.escalations.conftest import CST, HASHES
 from tests.evidence import files
-from tests.factories import LenderFactory
+from tests.factories import InstitutionFactory, LenderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_the_pdf_view_serves_a_chinese_pdf(
     content = b"".join(response.streaming_content)
     assert content.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
-    assert "违规催收行为的投诉" in text
+    assert "违规催收行为的投诉" in text.replace("\n", "")
 
 
 def test_the_borrower_edits_and_the_pdf_follows(
@@ -232,6 +232,33 @@ def test_it_records_an_escalation_from_the_page(client, letter_case, borrower):
     assert escalation.due_at is not None
     assert letter_case.status == Status.WAITING_LENDER
     assert letter_case.next_due_at == escalation.due_at
+
+
+def test_it_records_an_escalation_to_the_lender_of_record_and_the_platform_operator(
+    client, letter_case, borrower
+):
+    operator = InstitutionFactory(name="闪电科技有限公司", licence_type="platform")
+    letter_case.lender.operator = operator
+    letter_case.lender.save()
+    client.force_login(borrower)
+    funder = letter_case.funding_institution
+
+    page = client.get(letter_case.get_absolute_url()).content.decode()
+    for target in (funder, operator):
+        client.post(
+            reverse("regulators:escalation_record", args=[letter_case.reference]),
+            {
+                "target": f"institution-{target.pk}",
+                "channel": "post",
+                "sent_on": timezone.localdate().isoformat(),
+            },
+        )
+
+    assert f'value="institution-{funder.pk}"' in page and f'value="institution-{operator.pk}"' in page
+    assert f'value="lender-{letter_case.lender_id}"' in page
+    assert [e.institution for e in Escalation.objects.order_by("pk")] == [funder, operator]
+    letter_case.refresh_from_db()
+    assert letter_case.status == Status.WAITING_LENDER
 
 
 def test_it_refuses_a_target_off_the_route(client, letter_case, borrower):

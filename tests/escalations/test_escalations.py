@@ -14,7 +14,13 @@ from complaints.services import ComplaintError
 from escalations import services as svc
 from escalations.models import Escalation, EscalationChannel, EscalationStatus
 from lib.china import CHINA_TZ
-from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, RegulatorFactory
+from tests.factories import (
+    ComplaintFactory,
+    IncidentFactory,
+    InstitutionFactory,
+    LenderFactory,
+    RegulatorFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +102,12 @@ def test_it_counts_working_days_for_a_regulator(complaint, borrower, bank, nfra)
 
 
 def test_it_does_not_move_a_complaint_already_waiting_there(complaint, borrower, bank):
-    funder = LenderFactory(name="某某消费金融", licence_type=LicenceType.CONSUMER_FINANCE)
+    funder = InstitutionFactory(name="某某消费金融", licence_type=LicenceType.CONSUMER_FINANCE)
     complaint.funding_institution = funder
     complaint.save()
     record(complaint, borrower, lender=bank)
 
-    record(complaint, borrower, lender=funder)
+    record(complaint, borrower, institution=funder)
 
     complaint.refresh_from_db()
     assert complaint.status == Status.WAITING_LENDER

@@ -12,11 +12,11 @@ from pypdf import PdfReader
 from complaints.models import Channel, HarassmentKind
 from complaints.services import ComplaintError
 from escalations import letters
-from escalations.letters import LetterTarget
+from escalations.letters import LetterTarget, resolve_target
 from escalations.models import ConductRule
 from escalations.services import escalation_record
 from tests.escalations.conftest import CST, HASHES, RECORDED, add_evidence
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, InstitutionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,25 @@ def test_it_names_the_lender_and_the_funding_institution(letter_case, lender_tar
     assert "闪电借客户投诉处理部门" in text
     assert "某某消费金融有限公司" in text
     assert letter_case.reference in text
+
+
+def test_it_addresses_the_institution_of_record_with_its_credit_code(letter_case, borrower):
+    funder = letter_case.funding_institution
+    target = resolve_target(letter_case, f"institution-{funder.pk}")
+
+    text = generate(letter_case, target, borrower)
+
+    assert text.startswith("关于某某消费金融有限公司（通过“闪电借”App/平台）违规催收行为的投诉")
+    assert "某某消费金融有限公司客户投诉处理部门" in text
+    assert "被投诉机构：某某消费金融有限公司（统一社会信用代码：91500000MA5U7X0000）" in text
+    assert "借款渠道：通过“闪电借”App/平台" in text
+    assert "推定" not in text  # the borrower named this funder
+
+
+def test_it_refuses_a_letter_to_an_institution_the_complaint_does_not_name(letter_case):
+    stranger = InstitutionFactory(name="无关银行")
+
+    assert resolve_target(letter_case, f"institution-{stranger.pk}") is None
 
 
 def test_it_cites_the_laws_with_their_articles(letter_case, lender_target, borrower):
@@ -186,7 +205,7 @@ def test_the_pdf_text_extracts_in_chinese(letter_case, lender_target, borrower):
 
     reader = PdfReader(io.BytesIO(pdf))
     extracted = "".join(page.extract_text() for page in reader.pages)
-    assert "违规催收行为的投诉" in extracted
+    assert "违规催收行为的投诉" in extracted.replace("\n", "")
     assert "个人信息保护法" in extracted
     assert "说要来家里找我" in extracted
     # A hash may wrap across lines in the PDF; its characters are all there.

@@ -1,0 +1,183 @@
+"""The registry of brands and the institutions behind them: finding one by any name,
+resolving what a borrower types, merging duplicates.
+
+A brand (complaints.Lender) is what the borrower knows; an Institution is the company of
+record. Both are found by name, other or short name, pinyin and initials, and an
+institution also by its unified social credit code.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from lib import versions
+
+from .models import COMPLAINTS_VERSION, BrandFunder, Complaint, Institution, Lender
+
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+
+
+def clean_name(raw: str) -> str:
+    return " ".join((raw or "").split())
+
+
+def _in_lines(text: str, name: str) -> bool:
+    return name.casefold() in (line.strip().casefold() for line in text.splitlines())
+
+
+RowT = TypeVar("RowT", Lender, Institution)
+
+
+def surviving(row: RowT | None) -> RowT | None:
+    """The row an admin merged this one into, following the chain; `row` if none."""
+    seen = set()
+    while row is not None and row.merged_into_id and row.pk not in seen:
+        seen.add(row.pk)
+        row = row.merged_into
+    return row
+
+
+def brand_find(name: str) -> Lender | None:
+    """The brand a name refers to: its name, an alias, its pinyin or its initials."""
+    name = clean_name(name)
+    if not name:
+        return None
+    brand = Lender.objects.filter(name__iexact=name).first()
+    if brand is None:
+        folded = name.replace(" ", "").casefold()
+        for candidate in Lender.objects.filter(
+            Q(other_names__icontains=name) | Q(pinyin__iexact=folded) | Q(initials__iexact=folded)
+        ).order_by("-confirmed", "pk"):
+            if (
+                _in_lines(candidate.other_names, name)
+                or candidate.pinyin.casefold() == folded
+                or candidate.initials.casefold() == folded
+            ):
+                brand = candidate
+                break
+    return surviving(brand)
+
+
+def institution_find(name: str) -> Institution | None:
+    """The institution a name or credit code refers to: legal name, a short name, or the code."""
+    name = clean_name(name)
+    if not name:
+        return None
+    code = name.replace(" ", "").upper()
+    institution = None
+    if CREDIT_CODE.match(code):
+        institution = Institution.objects.filter(credit_code=code).first()
+    if institution is None:
+        institution = Institution.objects.filter(name__iexact=name).first()
+    if institution is None:
+        for candidate in Institution.objects.filter(short_names__icontains=name).order_by("-confirmed", "pk"):
+            if _in_lines(candidate.short_names, name):
+                institution = candidate
+                break
+    return surviving(institution)
+
+
+def institution_resolve(*, name: str, named_by: Any) -> Institution:
+    """A known institution, or a new unconfirmed one that waits for an admin."""
+    name = clean_name(name)
+    found = institution_find(name)
+    if found is not None:
+        return found
+    institution, _created = Institution.objects.get_or_create(
+        name=name[:200], defaults={"named_by": named_by, "confirmed": False}
+    )
+    return institution
+
+
+def brands_matching(query: str, *, limit: int = 20) -> list[Lender]:
+    """Confirmed brands whose name, alias, pinyin or initials contain `query`."""
+    qs = Lender.objects.filter(merged_into__isnull=True, confirmed=True)
+    query = clean_name(query)
+    if query:
+        folded = query.replace(" ", "")
+        qs = qs.filter(
+            Q(name__icontains=query)
+            | Q(other_names__icontains=query)
+            | Q(pinyin__icontains=folded)
+            | Q(initials__istartswith=folded)
+        )
+    return list(qs.order_by("name")[:limit])
+
+
+def current_funders(brand: Lender | None, *, ranked: bool = False) -> list[BrandFunder]:
+    """A brand's funders: current pairings first, ended ones last. `ranked` puts those named
+    in the most complaints about the brand first (the filing form's "which of these is on
+    your contract?"); routing only needs the links, not a count over every complaint."""
+    if brand is None:
+        return []
+    links = list(
+        BrandFunder.objects.filter(brand=brand, institution__merged_into__isnull=True).select_related(
+            "institution"
+        )
+    )
+    counts: dict[int, int] = {}
+    if ranked and links:
+        counts = dict(
+            Complaint.objects.filter(
+                lender=brand, funding_institution__in=[link.institution_id for link in links]
+            )
+            .values_list("funding_institution")
+            .annotate(n=Count("pk"))
+            .values_list("funding_institution", "n")
+        )
+    return sorted(
+        links,
+        key=lambda link: (link.until is not None, -counts.get(link.institution_id, 0), link.institution.name),
+    )
+
+
+def admin_search(query: str) -> Q:
+    """The admin's search for an institution by any name or its credit code."""
+    query = clean_name(query)
+    return Q(name__icontains=query) | Q(short_names__icontains=query) | Q(credit_code__iexact=query.upper())
+
+
+@transaction.atomic
+def institutions_merge(*, keep: Institution, duplicates: QuerySet[Institution] | list[Institution]) -> int:
+    """Merge duplicates into `keep`: complaints, brand links and operated brands follow;
+    each duplicate stays, pointing at `keep`, so old links and typed names still resolve.
+    Returns how many complaints moved."""
+    others = [d for d in duplicates if d.pk != keep.pk]
+    ids = [d.pk for d in others]
+    moved = Complaint.objects.filter(funding_institution_id__in=ids).update(funding_institution=keep)
+    for link in BrandFunder.objects.filter(institution_id__in=ids):
+        if BrandFunder.objects.filter(brand_id=link.brand_id, institution=keep).exists():
+            link.delete()
+        else:
+            link.institution = keep
+            link.save(update_fields=["institution"])
+    Lender.objects.filter(operator_id__in=ids).update(operator=keep)
+    # A chain never ends in a duplicate: those merged into one of them now point at `keep`.
+    Institution.objects.filter(merged_into_id__in=ids).update(merged_into=keep)
+    Institution.objects.filter(pk__in=ids).update(merged_into=keep, updated=timezone.now())
+    if moved:
+        versions.bump(COMPLAINTS_VERSION)
+    return moved
+
+
+@transaction.atomic
+def brands_merge(*, keep: Lender, duplicates: QuerySet[Lender] | list[Lender]) -> int:
+    """Merge duplicate brands into `keep`: complaints and funder links follow."""
+    ids = [d.pk for d in duplicates if d.pk != keep.pk]
+    moved = Complaint.objects.filter(lender_id__in=ids).update(lender=keep)
+    for link in BrandFunder.objects.filter(brand_id__in=ids):
+        if BrandFunder.objects.filter(brand=keep, institution_id=link.institution_id).exists():
+            link.delete()
+        else:
+            link.brand = keep
+            link.save(update_fields=["brand"])
+    Lender.objects.filter(merged_into_id__in=ids).update(merged_into=keep)
+    Lender.objects.filter(pk__in=ids).update(merged_into=keep, updated=timezone.now())
+    if moved:
+        versions.bump(COMPLAINTS_VERSION)
+    return moved
