@@ -157,7 +157,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "complaints/mine.html", {"page": page})
 
 
-def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
+def _detail_context(
+    request: HttpRequest, complaint: Complaint, bound: dict[str, Any] | None = None
+) -> dict[str, Any]:
     user = request.user
     events = complaint.events.select_related("actor")
     if not permissions.can_see_internal(user, complaint):
@@ -169,6 +171,8 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
             "help": workflow.ACTION_HELP.get(target, "") if complaint.status != Status.DRAFT else "",
             "needs_reason": workflow.needs_reason(complaint.status, target),
             "primary": target not in (Status.CLOSED,),
+            # Closing or withdrawing is never "the next step": it waits at the end of the page.
+            "quiet": target == Status.CLOSED,
         }
         # Moves that only an escalation makes have no button (complaints.workflow).
         for target in permissions.allowed_targets(user, complaint)
@@ -178,13 +182,37 @@ def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any
         "incidents": list(complaint.incidents.all()),
         "events": events,
         "actions": actions,
+        "main_actions": [a for a in actions if not a["quiet"]],
+        "quiet_actions": [a for a in actions if a["quiet"]],
         "can_edit": permissions.can_edit_details(user, complaint),
         "can_add_incident": permissions.can_add_incident(user, complaint),
         "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
         "is_filer": complaint.filer_id == user.pk,
+        # Forms sent back with their errors, by name: each section shows its own in place.
+        "bound_forms": bound or {},
     }
     # Evidence, the route and escalations, the case panel: the apps above add their parts.
     return page.add_sections(request, complaint, context)
+
+
+def render_detail(
+    request: HttpRequest,
+    complaint: Complaint,
+    *,
+    bound: dict[str, Any],
+    error_anchor: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The complaint page with forms that came back with errors, each in its own place with
+    everything that was typed, rather than a redirect and a message at the top of the page.
+
+    `bound` maps a form's name, as the section that shows it knows it, to the bound form;
+    `error_anchor` is the id of the element around it, which a short note at the top of
+    the page links to (the page opens at its top after a POST).
+    """
+    context = _detail_context(request, complaint, bound)
+    context["error_anchor"] = error_anchor
+    return render(request, "complaints/complaint_detail.html", context, status=status)
 
 
 @login_required
