@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from lib.responses import too_many_requests
 from . import page, permissions, services, workflow
 from .forms import ComplaintForm, IncidentForm, IncidentFormSet, TransitionForm
 from .models import Complaint, Lender, Status
+from .page import add_list_notes
 from .permissions import get_complaint_for_user
 
 MY_COMPLAINTS_PER_PAGE = 20
@@ -154,6 +156,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         .order_by("-status_changed_at", "-pk")
     )
     page = Paginator(qs, MY_COMPLAINTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The days left to each answer awaited, from the apps above (escalations).
+    page.object_list = add_list_notes(list(page.object_list), timezone.now())
     return render(request, "complaints/mine.html", {"page": page})
 
 

@@ -202,3 +202,13 @@ def test_it_counts_the_days_late():
 
     assert result.late
     assert result.text == "Overdue by 3 days: it was due by the end of December 4."
+
+
+def test_my_complaints_show_the_days_left(client, letter_case, borrower):
+    with time_machine.travel(NOW, tick=False):
+        send_to_lender(letter_case, borrower)
+        client.force_login(borrower)
+
+        html = client.get(reverse("complaints:mine")).content.decode()
+
+    assert "还有 15 天，12月22日当天 24:00 前。" in html
