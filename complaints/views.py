@@ -181,6 +181,11 @@ def _detail_context(
         # Moves that only an escalation makes have no button (complaints.workflow).
         for target in permissions.allowed_targets(user, complaint)
     ]
+    # A change of status that was refused comes back on its own button, with its reason.
+    refused = (bound or {}).get("transition")
+    for action in actions:
+        if refused and refused["to_status"] == action["status"]:
+            action.update(note=refused["note"], error=refused["error"])
     context = {
         "complaint": complaint,
         "incidents": list(complaint.incidents.all()),
@@ -270,17 +275,24 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("That change could not be made."))
         return redirect(complaint)
+    to_status = form.cleaned_data["to_status"]
     try:
         services.complaint_transition(
-            complaint=complaint,
-            actor=request.user,
-            to_status=form.cleaned_data["to_status"],
-            note=form.cleaned_data["note"],
+            complaint=complaint, actor=request.user, to_status=to_status, note=form.cleaned_data["note"]
         )
     except services.ComplaintError as e:
-        messages.error(request, str(e))
         if complaint.is_draft:
+            messages.error(request, str(e))
             return redirect("complaints:edit", complaint.reference)
+        complaint.refresh_from_db()
+        if to_status not in permissions.allowed_targets(request.user, complaint):
+            # No button to put the reason beside (the status moved meanwhile, say).
+            messages.error(request, str(e))
+            return redirect(complaint)
+        refused = {"to_status": to_status, "note": form.cleaned_data["note"], "error": str(e)}
+        return render_detail(
+            request, complaint, bound={"transition": refused}, error_anchor=f"action-{to_status}"
+        )
     else:
         complaint.refresh_from_db()
         messages.success(
