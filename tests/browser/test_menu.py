@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from notifications.models import Kind, Reminder
 from tests.browser.conftest import PHONE, serious_accessibility_violations
+from tests.factories import ComplaintFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,4 +61,24 @@ def test_the_open_menu_is_accessible(live_server, page: Page, login_as, borrower
     page.locator("details.nav-menu summary").click()
 
     expect(page.locator("details.nav-menu .nav-menu-panel")).to_be_visible()
+    assert serious_accessibility_violations(page) == []
+
+
+def test_unread_notifications_are_legible(live_server, page: Page, login_as, borrower):
+    complaint = ComplaintFactory(filer=borrower)
+    Reminder.objects.create(
+        recipient=borrower,
+        kind=Kind.choices[0][0],
+        object_id=complaint.pk,
+        complaint=complaint,
+        due_at=timezone.now(),
+        title="贷款机构的答复期限快到了",
+        body="请查看投诉进展。",
+        link=complaint.get_absolute_url(),
+    )
+    login_as(borrower)
+
+    page.goto(live_server.url + reverse("notifications:inbox"))
+
+    expect(page.get_by_role("button", name="标记为已读", exact=True)).to_be_visible()
     assert serious_accessibility_violations(page) == []
