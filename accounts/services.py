@@ -140,9 +140,18 @@ class SignUpChallenge:
     text: str  # what the SMS said: shown on the page in development only (lib.sms)
 
 
-def signup_code_digest(*, nonce: str, phone: str, code: str) -> str:
+def sms_code_digest(*, purpose: str, nonce: str, phone: str, code: str) -> str:
     # Keyed with SECRET_KEY: a leaked session alone does not give the six digits away.
-    return salted_hmac("accounts.signup-code", f"{nonce}:{phone}:{code}", algorithm="sha256").hexdigest()
+    # The purpose keys it too, so that a sign-up code never resets a password.
+    return salted_hmac(f"accounts.{purpose}-code", f"{nonce}:{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def signup_code_digest(*, nonce: str, phone: str, code: str) -> str:
+    return sms_code_digest(purpose="signup", nonce=nonce, phone=phone, code=code)
+
+
+def _new_code() -> tuple[str, str]:
+    return f"{secrets.randbelow(10**6):06d}", secrets.token_hex(8)
 
 
 def signup_code_send(*, phone: str) -> SignUpChallenge:
@@ -153,8 +162,7 @@ def signup_code_send(*, phone: str) -> SignUpChallenge:
     the page nor its timing tells the person asking which it was; the code of the second
     branch is sent to nobody, so it can never be entered. Raises what the SMS backend raises.
     """
-    code = f"{secrets.randbelow(10**6):06d}"
-    nonce = secrets.token_hex(8)
+    code, nonce = _new_code()
     owner_language = (
         User.objects.filter(Q(phone=phone) | Q(username=phone)).values_list("language", flat=True).first()
     )
@@ -168,10 +176,64 @@ def signup_code_send(*, phone: str) -> SignUpChallenge:
         with translation.override(owner_language):
             text = _(
                 "Someone tried to create an account on %(site)s with this number, which already has "
-                "one. To use it, log in at %(url)s (forgot the password? reset it by email, or ask "
-                "an advocate for help). If it was not you, ignore this message."
-            ) % {"site": urlsplit(site).netloc or site, "url": site + reverse("login")}
+                "one. To use it, log in at %(url)s (forgot the password? reset it by SMS at "
+                "%(reset)s). If it was not you, ignore this message."
+            ) % {
+                "site": urlsplit(site).netloc or site,
+                "url": site + reverse("login"),
+                "reset": site + reverse("password_reset_sms"),
+            }
     sms_backend().send(phone, text)
     return SignUpChallenge(
         nonce=nonce, digest=signup_code_digest(nonce=nonce, phone=phone, code=code), text=text
     )
+
+
+def password_reset_code_send(*, phone: str) -> SignUpChallenge:
+    """Text a password-reset code to a number with an account; to a number without one,
+    say that it has none and where to sign up.
+
+    Like signup_code_send, both branches make a code, look the number up once and send
+    one SMS: the page that follows is the same for both, and so is its timing. The code
+    of the second branch is sent to nobody. Raises what the SMS backend raises.
+    """
+    code, nonce = _new_code()
+    owner_language = (
+        User.objects.filter(Q(phone=phone) | Q(username=phone), is_active=True)
+        .values_list("language", flat=True)
+        .first()
+    )
+    site = settings.SITE_URL.rstrip("/")
+    if owner_language is not None:
+        with translation.override(owner_language):
+            text = _(
+                "Your code to choose a new password is %(code)s. It is valid for 10 minutes. Do "
+                "not give it to anyone: nobody from this service will ask you for it. If you did "
+                "not ask for it, ignore this message; your password stays as it is."
+            ) % {"code": code}
+    else:
+        text = _(
+            "Someone asked to reset the password of an account on %(site)s with this number, "
+            "but no account has it. To open one, go to %(url)s. If it was not you, ignore this "
+            "message."
+        ) % {"site": urlsplit(site).netloc or site, "url": site + reverse("signup")}
+    sms_backend().send(phone, text)
+    return SignUpChallenge(
+        nonce=nonce,
+        digest=sms_code_digest(purpose="password-reset", nonce=nonce, phone=phone, code=code),
+        text=text,
+    )
+
+
+def user_reset_password(*, phone: str, password: str) -> User | None:
+    """Set a new password for the account with `phone`, once its SMS code was proven.
+
+    None when no active account has the number (it went away meanwhile). Every session of
+    the account ends: whoever knew the old password is logged out.
+    """
+    user = User.objects.filter(Q(phone=phone) | Q(username=phone), is_active=True).first()
+    if user is None:
+        return None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

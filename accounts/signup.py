@@ -20,49 +20,30 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from lib import ratelimit
 from lib.phones import mask_phone
 from lib.responses import too_many_requests
-from lib.sms import sms_shown_on_page
 
-from . import services
+from . import services, sms_codes
 from .forms import SignUpCodeForm, SignUpForm
 from .models import User
 
 logger = logging.getLogger(__name__)
 
 PENDING = "signup_pending"
-CODE_SECONDS = 10 * 60
-CODE_ATTEMPTS = 5
 
 
 def _send_code(request: HttpRequest, pending: dict[str, Any]) -> bool:
-    """Send a (new) code for the pending sign-up, counted per number and per address.
-    False when the limits are reached (the caller answers 429)."""
-    if not ratelimit.allow(request, "signup", account=pending["phone"]):
-        return False
-    challenge = services.signup_code_send(phone=pending["phone"])
-    pending.update(
-        nonce=challenge.nonce,
-        digest=challenge.digest,
-        expires=timezone.now().timestamp() + CODE_SECONDS,
-        attempts=0,
+    return sms_codes.code_send(
+        request,
+        pending,
+        session_key=PENDING,
+        scope="signup",
+        send=lambda phone: services.signup_code_send(phone=phone),
     )
-    pending.pop("dev_sms", None)
-    if sms_shown_on_page():
-        pending["dev_sms"] = challenge.text
-    request.session[PENDING] = pending
-    return True
-
-
-def _sms_failed(request: HttpRequest) -> None:
-    logger.exception("sign-up SMS could not be sent")
-    messages.error(request, _("We could not send the SMS just now. Please try again in a minute."))
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -84,7 +65,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             sent = _send_code(request, pending)
         except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
-            _sms_failed(request)
+            sms_codes.sms_failed(request)
         else:
             if not sent:
                 return too_many_requests(request)
@@ -102,7 +83,7 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
         try:
             sent = _send_code(request, pending)
         except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
-            _sms_failed(request)
+            sms_codes.sms_failed(request)
         else:
             if not sent:
                 return too_many_requests(request)
@@ -119,19 +100,16 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "masked_phone": mask_phone(pending["phone"]),
-        # Checked again here: a session from a DEBUG run must not carry it into production.
-        "dev_sms": pending.get("dev_sms") if sms_shown_on_page() else None,
+        "dev_sms": sms_codes.dev_sms(pending),
     }
     return render(request, "registration/signup_verify.html", context)
 
 
 def _check_code(request: HttpRequest, pending: dict[str, Any], form: SignUpCodeForm) -> User | None:
     """The account, if the code is right and still valid; otherwise None, with the reason on the form."""
-    if pending["attempts"] >= CODE_ATTEMPTS:
-        form.add_error("code", _("Too many wrong codes. Ask for a new SMS below."))
-        return None
-    if timezone.now().timestamp() > pending["expires"]:
-        form.add_error("code", _("This code has expired. Ask for a new SMS below."))
+    problem = sms_codes.code_unusable(pending)
+    if problem:
+        form.add_error("code", problem)
         return None
     digest = services.signup_code_digest(
         nonce=pending["nonce"], phone=pending["phone"], code=form.cleaned_data["code"]
@@ -140,13 +118,7 @@ def _check_code(request: HttpRequest, pending: dict[str, Any], form: SignUpCodeF
     if constant_time_compare(digest, pending["digest"]):
         user = _create_account(request, pending)
     if user is None:
-        pending["attempts"] += 1
-        request.session[PENDING] = pending
-        left = CODE_ATTEMPTS - pending["attempts"]
-        if left:
-            form.add_error("code", _("That code is not right. Tries left: %(left)d.") % {"left": left})
-        else:
-            form.add_error("code", _("Too many wrong codes. Ask for a new SMS below."))
+        form.add_error("code", sms_codes.code_wrong(request, pending, session_key=PENDING))
     return user
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import signup, two_factor, views
+from . import password_sms, signup, two_factor, views
 from .forms import LoginForm
 
 urlpatterns = [
@@ -20,5 +20,11 @@ urlpatterns = [
         name="login",
     ),
     path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password_reset/sms/", password_sms.password_reset_sms, name="password_reset_sms"),
+    path(
+        "password_reset/sms/confirm/",
+        password_sms.password_reset_sms_confirm,
+        name="password_reset_sms_confirm",
+    ),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from complaints import permissions
 from complaints.models import HarassmentKind, normalize_collector_id
+from complaints.page import render_detail
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from escalations import workdays
@@ -148,18 +149,47 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     return _back(complaint)
 
 
+def _run_in_place(
+    request: HttpRequest,
+    complaint: Any,
+    *,
+    name: str,
+    form: Any,
+    anchor: str,
+    action: Callable[[], Any],
+    success: str,
+    back: str,
+) -> HttpResponse:
+    """Run `action` if `form` is valid; else (or if the service refuses) the complaint page
+    again with the form in its place, its errors and what was typed."""
+    if form.is_valid():
+        try:
+            action()
+        except ComplaintError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, success)
+            return _back(complaint, back)
+    return render_detail(request, complaint, bound={name: form}, error_anchor=anchor)
+
+
 @caseworker_required
 @require_POST
 def add_note(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
     form = NoteForm(request.POST)
-    text = form.cleaned_data["text"] if form.is_valid() else ""
-    _run(
+    return _run_in_place(
         request,
-        lambda: services.case_add_note(complaint=complaint, actor=request.user, text=text),
-        _("Note added."),
+        complaint,
+        name="case-note",
+        form=form,
+        anchor="case-note",
+        action=lambda: services.case_add_note(
+            complaint=complaint, actor=request.user, text=form.cleaned_data["text"]
+        ),
+        success=_("Note added."),
+        back="case-panel",
     )
-    return _back(complaint)
 
 
 @caseworker_required
@@ -167,13 +197,18 @@ def add_note(request: HttpRequest, reference: str) -> HttpResponse:
 def request_info(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
     form = InfoRequestForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
-    _run(
+    return _run_in_place(
         request,
-        lambda: services.info_request_create(complaint=complaint, actor=request.user, message=message),
-        _("Request sent to the borrower."),
+        complaint,
+        name="case-info-request",
+        form=form,
+        anchor="case-info-request",
+        action=lambda: services.info_request_create(
+            complaint=complaint, actor=request.user, message=form.cleaned_data["message"]
+        ),
+        success=_("Request sent to the borrower."),
+        back="case-panel",
     )
-    return _back(complaint)
 
 
 @login_required
@@ -182,13 +217,18 @@ def answer_info(request: HttpRequest, reference: str, request_id: int) -> HttpRe
     complaint = get_complaint_for_user(request, reference)
     info = get_object_or_404(InfoRequest, pk=request_id, complaint=complaint)
     form = InfoAnswerForm(request.POST)
-    response = form.cleaned_data["response"] if form.is_valid() else ""
-    _run(
+    return _run_in_place(
         request,
-        lambda: services.info_request_answer(request=info, actor=request.user, response=response),
-        _("Thank you. Your answer was sent to the advocate."),
+        complaint,
+        name=f"info-answer-{info.pk}",
+        form=form,
+        anchor=f"info-{info.pk}",
+        action=lambda: services.info_request_answer(
+            request=info, actor=request.user, response=form.cleaned_data["response"]
+        ),
+        success=_("Thank you. Your answer was sent to the advocate."),
+        back="requests",
     )
-    return _back(complaint, "requests")
 
 
 @caseworker_required

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,9 +18,10 @@ from accounts.models import Consent
 from lib import ratelimit
 from lib.responses import too_many_requests
 
-from . import page, permissions, services, workflow
+from . import page, permissions, services
 from .forms import ComplaintForm, IncidentForm, IncidentFormSet, LendersForm, TransitionForm
-from .models import Complaint, Institution, Lender, Status
+from .models import Complaint, Institution, Lender
+from .page import add_list_notes
 from .permissions import get_complaint_for_user
 from .registry import current_funders
 
@@ -167,44 +169,16 @@ def mine(request: HttpRequest) -> HttpResponse:
         .order_by("-status_changed_at", "-pk")
     )
     page = Paginator(qs, MY_COMPLAINTS_PER_PAGE).get_page(request.GET.get("page"))
+    # The days left to each answer awaited, from the apps above (escalations).
+    page.object_list = add_list_notes(list(page.object_list), timezone.now())
     return render(request, "complaints/mine.html", {"page": page})
-
-
-def _detail_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
-    user = request.user
-    events = complaint.events.select_related("actor")
-    if not permissions.can_see_internal(user, complaint):
-        events = events.filter(internal=False)
-    actions = [
-        {
-            "status": target,
-            "label": workflow.action_label(complaint.status, target),
-            "help": workflow.ACTION_HELP.get(target, "") if complaint.status != Status.DRAFT else "",
-            "needs_reason": workflow.needs_reason(complaint.status, target),
-            "primary": target not in (Status.CLOSED,),
-        }
-        # Moves that only an escalation makes have no button (complaints.workflow).
-        for target in permissions.allowed_targets(user, complaint)
-    ]
-    context = {
-        "complaint": complaint,
-        "incidents": list(complaint.incidents.all()),
-        "events": events,
-        "actions": actions,
-        "can_edit": permissions.can_edit_details(user, complaint),
-        "can_add_incident": permissions.can_add_incident(user, complaint),
-        "show_third_party_numbers": permissions.can_see_third_party_numbers(user, complaint),
-        "is_filer": complaint.filer_id == user.pk,
-    }
-    # Evidence, the route and escalations, the case panel: the apps above add their parts.
-    return page.add_sections(request, complaint, context)
 
 
 @login_required
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
     # An advocate's opening is recorded by the case section (cases.services.case_open).
-    return render(request, "complaints/complaint_detail.html", _detail_context(request, complaint))
+    return render(request, "complaints/complaint_detail.html", page.detail_context(request, complaint))
 
 
 @login_required
@@ -251,17 +225,24 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("That change could not be made."))
         return redirect(complaint)
+    to_status = form.cleaned_data["to_status"]
     try:
         services.complaint_transition(
-            complaint=complaint,
-            actor=request.user,
-            to_status=form.cleaned_data["to_status"],
-            note=form.cleaned_data["note"],
+            complaint=complaint, actor=request.user, to_status=to_status, note=form.cleaned_data["note"]
         )
     except services.ComplaintError as e:
-        messages.error(request, str(e))
         if complaint.is_draft:
+            messages.error(request, str(e))
             return redirect("complaints:edit", complaint.reference)
+        complaint.refresh_from_db()
+        if to_status not in permissions.allowed_targets(request.user, complaint):
+            # No button to put the reason beside (the status moved meanwhile, say).
+            messages.error(request, str(e))
+            return redirect(complaint)
+        refused = {"to_status": to_status, "note": form.cleaned_data["note"], "error": str(e)}
+        return page.render_detail(
+            request, complaint, bound={"transition": refused}, error_anchor=f"action-{to_status}"
+        )
     else:
         complaint.refresh_from_db()
         messages.success(

@@ -389,6 +389,8 @@ RATE_LIMITS = {
     # Each may send a message: an SMS per sign-up code (the account is the number), an
     # email per reset (the account is the address typed).
     "password_reset": (5, env.int("RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS", default=10), 3600),
+    # An SMS per code, like sign-up's: the account is the number typed.
+    "password_reset_sms": (5, env.int("RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS", default=10), 3600),
 }
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Two-step login (TOTP): required for advocates and admins.

@@ -12,12 +12,13 @@ class EscalationsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.privacy import register
-        from complaints.page import register_section
+        from complaints.page import register_list_notes, register_section
         from complaints.personal_data import register_complaint_export
 
-        from .panels import complaint_section
+        from .panels import complaint_list_notes, complaint_section
         from .personal_data import PART, export_complaint
 
         register(PART)
         register_complaint_export("escalations", export_complaint)
         register_section("escalations", complaint_section)
+        register_list_notes("escalations", complaint_list_notes)

@@ -18,8 +18,10 @@ from regulators.routing import route_for_complaint
 
 from . import workdays
 from .conduct import breaches_for_complaint
+from .due import due_for
 from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
-from .models import AWAITING_STATUSES, EscalationStatus
+from .models import AWAITING_STATUSES, Escalation, EscalationStatus
+from .next_step import next_step
 
 
 def _label(step: Any) -> str:
@@ -43,18 +45,52 @@ def route_targets(complaint: Complaint, route: list[Any] | None = None) -> list[
     return targets
 
 
+# The forms of an escalation row, by the name the views use for a form sent back with its
+# errors (complaints.page.render_detail's `bound`): "<name>-<escalation id>".
+ROW_FORMS = {
+    "sent": MarkSentForm,
+    "ack": AcknowledgeForm,
+    "answer": AnswerForm,
+    "close": CloseEscalationForm,
+}
+RECORD_FORM = "escalation-record"
+
+
+def row_form_auto_id(name: str, pk: int) -> str:
+    return f"{name}{pk}_%s"
+
+
 def escalation_panel(
-    user: Any, complaint: Complaint, *, now: datetime | None = None, route: list[Any] | None = None
+    user: Any,
+    complaint: Complaint,
+    *,
+    now: datetime | None = None,
+    route: list[Any] | None = None,
+    bound: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One context key, `escalation_panel`, for the complaint page (which passes the route
-    it has already worked out)."""
+    it has already worked out, and any form sent back with its errors, by name)."""
     now = now or timezone.now()
+    bound = bound or {}
     can_update = permissions.can_update_escalation(user, complaint)
+    calendar = workdays.WorkingCalendar()
     rows = []
     for escalation in complaint.escalations.select_related(
         "lender", "regulator", "institution", "answer_document"
     ):
         pk, status = escalation.pk, escalation.status
+        shows = {
+            "sent": status == EscalationStatus.DRAFTED,
+            "ack": status == EscalationStatus.SENT,
+            "answer": status in AWAITING_STATUSES,
+            "close": status != EscalationStatus.CLOSED,
+        }
+        forms = {
+            f"{name}_form": (bound.get(f"{name}-{pk}") or cls(auto_id=row_form_auto_id(name, pk)))
+            if can_update and shows[name]
+            else None
+            for name, cls in ROW_FORMS.items()
+        }
         rows.append(
             {
                 "escalation": escalation,
@@ -63,18 +99,18 @@ def escalation_panel(
                 "estimate": workdays.estimate_reason(escalation.due_at)
                 if status in AWAITING_STATUSES
                 else "",
-                "sent_form": MarkSentForm(auto_id=f"sent{pk}_%s")
-                if can_update and status == EscalationStatus.DRAFTED
+                # The days left, while an answer is awaited.
+                "due": due_for(
+                    escalation.due_at,
+                    now=now,
+                    working_days=escalation.deadline_working_days,
+                    calendar=calendar,
+                )
+                if status in AWAITING_STATUSES and escalation.due_at
                 else None,
-                "ack_form": AcknowledgeForm(auto_id=f"ack{pk}_%s")
-                if can_update and status == EscalationStatus.SENT
-                else None,
-                "answer_form": AnswerForm(auto_id=f"answer{pk}_%s")
-                if can_update and status in AWAITING_STATUSES
-                else None,
-                "close_form": CloseEscalationForm(auto_id=f"close{pk}_%s")
-                if can_update and status != EscalationStatus.CLOSED
-                else None,
+                # Which form came back with errors: its <details> stays open.
+                "open": next((name for name in ROW_FORMS if f"{name}-{pk}" in bound), ""),
+                **forms,
             }
         )
     targets = route_targets(complaint, route)
@@ -83,7 +119,9 @@ def escalation_panel(
         # The next step is the first one the complaint has not been sent to.
         done = {row["escalation"].target_key for row in rows}
         next_key = next((key for key, _label in targets if key not in done), targets[0][0])
-        form = EscalationForm(targets=targets, auto_id="escalation_%s", initial={"target": next_key})
+        form = bound.get(RECORD_FORM) or EscalationForm(
+            targets=targets, auto_id="escalation_%s", initial={"target": next_key}
+        )
     return {
         "escalation_panel": {
             "rows": rows,
@@ -99,9 +137,46 @@ def complaint_section(request: Any, complaint: Complaint, page: dict[str, Any]) 
     complaints/page.py)."""
     incidents = page["incidents"]
     route = route_for_complaint(complaint, kinds=[i.kind for i in incidents])
+    now = timezone.now()
+    panel = escalation_panel(request.user, complaint, now=now, route=route, bound=page.get("bound_forms"))
     return {
         # Which collection-conduct rules each incident breaks (badges under each incident).
         "breaches": breaches_for_complaint(complaint, incidents=incidents),
         "route": route,
-        **escalation_panel(request.user, complaint, route=route),
+        "next_step": next_step(
+            complaint=complaint,
+            escalations=[row["escalation"] for row in panel["escalation_panel"]["rows"]],
+            # A draft has no route yet (route_targets).
+            route=[] if complaint.is_draft else route,
+            now=now,
+            can_record=permissions.can_record_escalation(request.user, complaint),
+            allowed_statuses={action["status"] for action in page.get("actions", ())},
+        ),
+        **panel,
     }
+
+
+def complaint_list_notes(complaints: list[Complaint], now: datetime) -> None:
+    """The days left to the next answer each complaint awaits, for "My complaints"
+    (registered in complaints/page.py). One query for the page, one calendar."""
+    waiting = [c for c in complaints if c.next_due_at is not None]
+    for complaint in complaints:
+        complaint.due = None
+    if not waiting:
+        return
+    # next_due_at is the earliest due date awaited; whether its rule counts working days
+    # is on the escalation that has it.
+    working = {
+        (complaint_id, due_at): flag
+        for complaint_id, due_at, flag in Escalation.objects.filter(
+            complaint__in=waiting, status__in=AWAITING_STATUSES, due_at__isnull=False
+        ).values_list("complaint_id", "due_at", "deadline_working_days")
+    }
+    calendar = workdays.WorkingCalendar()
+    for complaint in waiting:
+        complaint.due = due_for(
+            complaint.next_due_at,
+            now=now,
+            working_days=working.get((complaint.pk, complaint.next_due_at), False),
+            calendar=calendar,
+        )

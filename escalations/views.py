@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from complaints import permissions
 from complaints.models import Complaint
+from complaints.page import render_detail
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from evidence import services as evidence_services
@@ -34,7 +35,7 @@ from .forms import (
 from .legal_step import legal_step_context
 from .letters import LetterTarget, resolve_target
 from .models import Escalation, LetterPdf
-from .panels import route_targets
+from .panels import RECORD_FORM, route_targets, row_form_auto_id
 
 # --- Escalations -----------------------------------------------------------------------
 # Every view below finds the complaint through get_complaint_for_user: anyone who may
@@ -59,19 +60,23 @@ def _get_escalation(request: HttpRequest, reference: str, escalation_id: int) ->
     )
 
 
-def _form_error(request: HttpRequest, form: forms.Form) -> None:
-    errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
-    messages.error(request, " ".join(errors) or _("That could not be saved."))
+def _again(
+    request: HttpRequest, complaint: Complaint, name: str, form: forms.Form, anchor: str, error: str = ""
+) -> HttpResponse:
+    """The complaint page again, with `form` where it was, showing its errors and all that
+    was typed: a redirect would lose the input and put the error 4,000 px from the form."""
+    if error:
+        form.add_error(None, error)
+    return render_detail(request, complaint, bound={name: form}, error_anchor=anchor)
 
 
 @login_required
 @require_POST
 def escalation_record(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
-    form = EscalationForm(request.POST, targets=route_targets(complaint))
+    form = EscalationForm(request.POST, targets=route_targets(complaint), auto_id="escalation_%s")
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(complaint)
+        return _again(request, complaint, RECORD_FORM, form, "escalation-form")
     target = resolve_target(complaint, form.cleaned_data["target"])
     if target is None:
         raise Http404
@@ -90,9 +95,8 @@ def escalation_record(request: HttpRequest, reference: str) -> HttpResponse:
             now=now,
         )
     except ComplaintError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("Escalation recorded."))
+        return _again(request, complaint, RECORD_FORM, form, "escalation-form", str(e))
+    messages.success(request, _("Escalation recorded."))
     return _back(complaint)
 
 
@@ -100,10 +104,10 @@ def escalation_record(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def escalation_sent(request: HttpRequest, reference: str, escalation_id: int) -> HttpResponse:
     complaint, escalation = _get_escalation(request, reference, escalation_id)
-    form = MarkSentForm(request.POST)
+    name, anchor = f"sent-{escalation.pk}", f"sent-{escalation.pk}"
+    form = MarkSentForm(request.POST, auto_id=row_form_auto_id("sent", escalation.pk))
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(complaint)
+        return _again(request, complaint, name, form, anchor)
     now = timezone.now()
     try:
         escalations.escalation_mark_sent(
@@ -114,9 +118,8 @@ def escalation_sent(request: HttpRequest, reference: str, escalation_id: int) ->
             now=now,
         )
     except ComplaintError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("Escalation recorded."))
+        return _again(request, complaint, name, form, anchor, str(e))
+    messages.success(request, _("Escalation recorded."))
     return _back(complaint)
 
 
@@ -124,10 +127,10 @@ def escalation_sent(request: HttpRequest, reference: str, escalation_id: int) ->
 @require_POST
 def escalation_acknowledge(request: HttpRequest, reference: str, escalation_id: int) -> HttpResponse:
     complaint, escalation = _get_escalation(request, reference, escalation_id)
-    form = AcknowledgeForm(request.POST)
+    name, anchor = f"ack-{escalation.pk}", f"ack-{escalation.pk}"
+    form = AcknowledgeForm(request.POST, auto_id=row_form_auto_id("ack", escalation.pk))
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(complaint)
+        return _again(request, complaint, name, form, anchor)
     now = timezone.now()
     try:
         escalations.escalation_acknowledge(
@@ -138,9 +141,8 @@ def escalation_acknowledge(request: HttpRequest, reference: str, escalation_id: 
             now=now,
         )
     except ComplaintError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("Receipt recorded."))
+        return _again(request, complaint, name, form, anchor, str(e))
+    messages.success(request, _("Receipt recorded."))
     return _back(complaint)
 
 
@@ -148,10 +150,10 @@ def escalation_acknowledge(request: HttpRequest, reference: str, escalation_id: 
 @require_POST
 def escalation_answer(request: HttpRequest, reference: str, escalation_id: int) -> HttpResponse:
     complaint, escalation = _get_escalation(request, reference, escalation_id)
-    form = AnswerForm(request.POST, request.FILES)
+    name, anchor = f"answer-{escalation.pk}", f"answer-{escalation.pk}"
+    form = AnswerForm(request.POST, request.FILES, auto_id=row_form_auto_id("answer", escalation.pk))
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(complaint)
+        return _again(request, complaint, name, form, anchor)
     now = timezone.now()
     document = None
     upload = form.cleaned_data.get("document")
@@ -168,8 +170,10 @@ def escalation_answer(request: HttpRequest, reference: str, escalation_id: int) 
                 now=now,
             )
         except EvidenceRejected as e:
-            messages.error(request, f"{safe_display_name(upload.name)}: {e}")
-            return _back(complaint)
+            # The typed answer stays; only the file must be chosen again (a browser never
+            # refills a file input).
+            form.add_error("document", f"{safe_display_name(upload.name)}: {e}")
+            return _again(request, complaint, name, form, anchor)
     try:
         escalations.escalation_record_answer(
             escalation=escalation,
@@ -181,9 +185,8 @@ def escalation_answer(request: HttpRequest, reference: str, escalation_id: int) 
             now=now,
         )
     except ComplaintError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("Answer recorded."))
+        return _again(request, complaint, name, form, anchor, str(e))
+    messages.success(request, _("Answer recorded."))
     return _back(complaint)
 
 
@@ -191,18 +194,17 @@ def escalation_answer(request: HttpRequest, reference: str, escalation_id: int) 
 @require_POST
 def escalation_close(request: HttpRequest, reference: str, escalation_id: int) -> HttpResponse:
     complaint, escalation = _get_escalation(request, reference, escalation_id)
-    form = CloseEscalationForm(request.POST)
+    name, anchor = f"close-{escalation.pk}", f"close-{escalation.pk}"
+    form = CloseEscalationForm(request.POST, auto_id=row_form_auto_id("close", escalation.pk))
     if not form.is_valid():
-        _form_error(request, form)
-        return _back(complaint)
+        return _again(request, complaint, name, form, anchor)
     try:
         escalations.escalation_close(
             escalation=escalation, actor=request.user, note=form.cleaned_data["note"], now=timezone.now()
         )
     except ComplaintError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, _("Escalation closed."))
+        return _again(request, complaint, name, form, anchor, str(e))
+    messages.success(request, _("Escalation closed."))
     return _back(complaint)
 
 

@@ -12,6 +12,10 @@ from complaints.models import Complaint
 from .models import Proposal
 from .validation import ACCEPTED_EXTENSIONS
 
+# The name of a caption sent back with its problem (evidence.views.caption): a dict of
+# public_id, value and error.
+CAPTION_FORM = "evidence-caption"
+
 
 def evidence_section(request: HttpRequest, complaint: Complaint, page: dict[str, Any]) -> dict[str, Any]:
     """The files grouped under the incidents they show, and what this viewer may do."""
@@ -47,4 +51,5 @@ def evidence_section(request: HttpRequest, complaint: Complaint, page: dict[str,
         "can_upload": permissions.can_upload_evidence(user, complaint),
         "can_manage_evidence": permissions.can_manage_evidence(user, complaint),
         "accepted_extensions": ",".join(ACCEPTED_EXTENSIONS),
+        "caption_problem": (page.get("bound_forms") or {}).get(CAPTION_FORM),
     }

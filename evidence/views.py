@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from complaints.page import render_detail
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
 from lib import ratelimit
@@ -20,7 +21,10 @@ from lib.responses import too_many_requests
 
 from . import package, services
 from .models import Evidence, Reading
+from .panel import CAPTION_FORM
 from .permissions import get_evidence_for_user
+
+CAPTION_MAX = Evidence._meta.get_field("caption").max_length
 
 # Evidence bytes are hostile: never sniffed, never rendered as a page, never cached publicly.
 _HOSTILE_HEADERS = {
@@ -204,15 +208,29 @@ def manifest(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def caption(request: HttpRequest, public_id: str) -> HttpResponse:
     evidence = get_evidence_for_user(request, public_id)
-    try:
-        services.evidence_set_caption(
-            evidence=evidence, actor=request.user, caption=request.POST.get("caption", "")
-        )
-    except ComplaintError as e:
-        messages.error(request, str(e))
+    text = request.POST.get("caption", "")
+    problem = ""
+    if len(text.strip()) > CAPTION_MAX:
+        problem = _("A caption can have at most %(most)d characters; this one has %(n)d.") % {
+            "most": CAPTION_MAX,
+            "n": len(text.strip()),
+        }
     else:
-        messages.success(request, _("Caption saved."))
-    return redirect(f"{evidence.complaint.get_absolute_url()}#evidence")
+        try:
+            services.evidence_set_caption(evidence=evidence, actor=request.user, caption=text)
+        except ComplaintError as e:
+            # Someone who may not edit captions sees no caption form to put this beside.
+            messages.error(request, str(e))
+        else:
+            messages.success(request, _("Caption saved."))
+        return redirect(f"{evidence.complaint.get_absolute_url()}#evidence")
+    # Back beside the file, with the caption as typed (evidence.panel reads it).
+    return render_detail(
+        request,
+        evidence.complaint,
+        bound={CAPTION_FORM: {"public_id": evidence.public_id, "value": text, "error": problem}},
+        error_anchor=f"caption-{evidence.public_id}",
+    )
 
 
 @login_required

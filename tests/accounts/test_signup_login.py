@@ -310,3 +310,17 @@ def test_password_resets_are_limited_per_account_whether_it_exists_or_not(client
     # The same answers for a registered and an unknown address: nothing to learn from them.
     assert statuses == [302] * 5 + [429]
     assert len(mailoutbox) == (5 if email.startswith("alice") else 0)
+
+
+def test_filing_while_logged_out_offers_sign_up_first(client):
+    response = client.get(reverse("complaints:create"), follow=True)
+
+    main = response.content.decode().split('id="main"', 1)[1]
+    assert 'id="new-here"' in main
+    assert main.index(f'href="{reverse("signup")}"') < main.index('name="password"')
+
+
+def test_a_plain_login_has_no_sign_up_card(client):
+    html = client.get(reverse("login")).content.decode()
+
+    assert 'id="new-here"' not in html

@@ -51,7 +51,7 @@ def test_advocate_finds_an_overdue_case_and_asks_for_evidence(
     page.goto(live_server.url + reverse("cases:queue"))
     assert horizontal_overflow(page) <= 0
     assert serious_accessibility_violations(page) == []
-    page.locator("details summary").click()
+    page.locator("main details summary").first.click()
     page.check("#id_overdue")
     page.locator("form[role=search] button[type=submit]").click()
     rows = page.locator(".list-group-item")

@@ -181,3 +181,37 @@ def test_a_new_advocate_appears_in_the_hand_over_list_at_once(client, advocate, 
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert borrower.pk in dict(caseworker_choices())
+
+
+def test_a_refused_answer_comes_back_in_its_place_with_its_text(client, advocate, borrower, complaint):
+    client.force_login(advocate)
+    client.post(reverse("cases:request_info", args=[complaint.reference]), {"message": "需要截图"})
+    request = InfoRequest.objects.get()
+    client.force_login(borrower)
+    too_long = "录" * 5001
+
+    response = client.post(
+        reverse("cases:answer_info", args=[complaint.reference, request.pk]), {"response": too_long}
+    )
+
+    assert response.status_code == 200
+    request.refresh_from_db()
+    assert request.is_open
+    html = response.content.decode()
+    assert f'href="#info-{request.pk}"' in html
+    card = html[html.index(f'id="info-{request.pk}"') :]
+    card = card[: card.index("</form>")]
+    assert f">{too_long}</textarea>" in card
+    assert "alert-danger" in card
+
+
+def test_an_empty_note_keeps_the_advocate_on_the_form(client, advocate, complaint):
+    client.force_login(advocate)
+
+    response = client.post(reverse("cases:request_info", args=[complaint.reference]), {"message": "  "})
+
+    assert response.status_code == 200
+    assert not InfoRequest.objects.exists()
+    html = response.content.decode()
+    form = html[html.index('id="case-info-request"') :]
+    assert "is-invalid" in form[: form.index("</form>")]

@@ -270,3 +270,21 @@ def test_a_status_change_is_in_the_audit_trail_whoever_causes_it(borrower):
     assert complaint.status == S.WAITING_LENDER
     event = AuditEvent.objects.get(complaint=complaint, action=Action.STATUS_CHANGE)
     assert event.detail == S.WAITING_LENDER and event.actor == borrower
+
+
+def test_a_close_without_a_reason_comes_back_on_its_button(client, borrower):
+    complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    client.force_login(borrower)
+
+    response = client.post(
+        reverse("complaints:transition", args=[complaint.reference]),
+        {"to_status": Status.CLOSED, "note": "   "},
+    )
+
+    assert response.status_code == 200
+    complaint.refresh_from_db()
+    assert complaint.status == Status.SUBMITTED
+    html = response.content.decode()
+    assert 'id="other-actions" open' in html
+    form = html[html.index(f'id="action-{Status.CLOSED}"') :]
+    assert "alert-danger" in form[: form.index("</form>")]

@@ -203,3 +203,18 @@ def test_evidence_shows_on_the_complaint_page_grouped_by_incident(client, borrow
 
     assert page.index("by-incident.png") < page.index("general.png")
     assert Evidence.objects.get(original_name="by-incident.png").incident == incident
+
+
+def test_a_long_caption_comes_back_beside_its_file_as_typed(client, borrower, evidence):
+    client.force_login(borrower)
+    typed = "这是催收人员在晚上十一点发来的短信截图" * 20
+
+    response = client.post(reverse("evidence:caption", args=[evidence.public_id]), {"caption": typed})
+
+    assert response.status_code == 200
+    evidence.refresh_from_db()
+    assert evidence.caption == ""
+    html = response.content.decode()
+    field = html[html.index(f'id="caption-{evidence.public_id}"') :]
+    assert field.index(f'value="{typed}"') < field.index(f'id="caption-{evidence.public_id}-error"')
+    assert f'href="#caption-{evidence.public_id}"' in html
