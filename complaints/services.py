@@ -361,8 +361,10 @@ def complaint_set_lenders(
     The route is worked out from the complaint each time it is shown, so a new funder
     changes it at once; the timeline says so in the borrower's words."""
     now = now or timezone.now()
+    # Only the complaint's row is locked: PostgreSQL cannot lock the nullable side of the
+    # outer join that fetches the funder.
     complaint = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("lender", "funding_institution")
         .get(pk=complaint.pk)
     )
