@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lib.phones import is_mainland_mobile, mask_phone, normalize_phone
-from lib.responses import too_many_requests
 
 from . import services, sms_codes
 from .forms import SignUpCodeForm
@@ -88,14 +87,12 @@ def _send(request: HttpRequest, pending: dict[str, Any]) -> bool:
 def password_reset_sms(request: HttpRequest) -> HttpResponse:
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            sent = _send(request, {"phone": form.cleaned_data["phone"]})
-        except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
-            sms_codes.sms_failed(request)
-        else:
-            if not sent:
-                return too_many_requests(request)
-            return redirect("password_reset_sms_confirm")
+        pending = {"phone": form.cleaned_data["phone"]}
+        answer = sms_codes.send_and_answer(
+            request, lambda: _send(request, pending), then="password_reset_sms_confirm"
+        )
+        if answer is not None:
+            return answer
     return render(request, "registration/password_reset_sms.html", {"form": form})
 
 
@@ -104,15 +101,12 @@ def password_reset_sms_confirm(request: HttpRequest) -> HttpResponse:
     if not pending or "digest" not in pending:
         return redirect("password_reset_sms")
     if request.method == "POST" and "resend" in request.POST:
-        try:
-            sent = _send(request, pending)
-        except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
-            sms_codes.sms_failed(request)
-        else:
-            if not sent:
-                return too_many_requests(request)
-            messages.success(request, _("We sent a new SMS. Codes sent before no longer work."))
-        return redirect("password_reset_sms_confirm")
+        return sms_codes.send_and_answer(
+            request,
+            lambda: _send(request, pending),
+            then="password_reset_sms_confirm",
+            sent_message=sms_codes.NEW_SMS,
+        ) or redirect("password_reset_sms_confirm")
     form = NewPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         problem = sms_codes.code_unusable(pending)

@@ -25,7 +25,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from lib.phones import mask_phone
-from lib.responses import too_many_requests
 
 from . import services, sms_codes
 from .forms import SignUpCodeForm, SignUpForm
@@ -62,14 +61,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             "password_hash": make_password(data["password1"]),
             "language": "en" if (get_language() or "").startswith("en") else "zh-hans",
         }
-        try:
-            sent = _send_code(request, pending)
-        except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
-            sms_codes.sms_failed(request)
-        else:
-            if not sent:
-                return too_many_requests(request)
-            return redirect("signup_verify")
+        answer = sms_codes.send_and_answer(
+            request, lambda: _send_code(request, pending), then="signup_verify"
+        )
+        if answer is not None:
+            return answer
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -80,15 +76,12 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
     if not pending or "digest" not in pending:
         return redirect("signup")
     if request.method == "POST" and "resend" in request.POST:
-        try:
-            sent = _send_code(request, pending)
-        except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
-            sms_codes.sms_failed(request)
-        else:
-            if not sent:
-                return too_many_requests(request)
-            messages.success(request, _("We sent a new SMS. Codes sent before no longer work."))
-        return redirect("signup_verify")
+        return sms_codes.send_and_answer(
+            request,
+            lambda: _send_code(request, pending),
+            then="signup_verify",
+            sent_message=sms_codes.NEW_SMS,
+        ) or redirect("signup_verify")
     form = SignUpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = _check_code(request, pending, form)

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lib import ratelimit
+from lib.responses import too_many_requests
 from lib.sms import sms_shown_on_page
 
 from .services import SignUpChallenge
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 CODE_SECONDS = 10 * 60
 CODE_ATTEMPTS = 5
+# Lazy: the module is imported before a language is active.
+NEW_SMS = gettext_lazy("We sent a new SMS. Codes sent before no longer work.")
 
 
 def code_send(
@@ -76,6 +81,24 @@ def code_wrong(request: HttpRequest, pending: dict[str, Any], *, session_key: st
 def sms_failed(request: HttpRequest) -> None:
     logger.exception("an SMS code could not be sent")
     messages.error(request, _("We could not send the SMS just now. Please try again in a minute."))
+
+
+def send_and_answer(
+    request: HttpRequest, send: Callable[[], bool], *, then: str, sent_message: Any = ""
+) -> HttpResponse | None:
+    """Send a code (`send` is one of the flows' senders) and answer as both flows do:
+    429 over the limit, on to `then` once sent, and None when the gateway failed, so the
+    caller shows its page again with what was typed and the message about the failure."""
+    try:
+        sent = send()
+    except Exception:  # noqa: BLE001 - a gateway may raise anything; the person is told
+        sms_failed(request)
+        return None
+    if not sent:
+        return too_many_requests(request)
+    if sent_message:
+        messages.success(request, str(sent_message))
+    return redirect(then)
 
 
 def dev_sms(pending: dict[str, Any]) -> str | None:
