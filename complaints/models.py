@@ -151,6 +151,11 @@ class Institution(models.Model):
         help_text=_("For example: 我的 → 客服 → 投诉."),
     )
     complaint_email = models.EmailField(_("complaint email"), blank=True)
+    # Set when a letter sent there bounced (issue 16); cleared when an admin edits the address.
+    complaint_email_failing_since = models.DateTimeField(
+        _("complaint email bouncing since"), null=True, blank=True
+    )
+    complaint_email_failure = models.CharField(_("why it bounced"), max_length=300, blank=True)
     postal_address = models.TextField(_("postal address"), blank=True)
     website = models.URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True)

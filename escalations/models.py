@@ -133,6 +133,10 @@ class Escalation(models.Model):
     channel = models.CharField(_("how it was sent"), max_length=16, choices=EscalationChannel.choices)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     reference = models.CharField(_("their reference number"), max_length=80, blank=True)
+    # Sent by the app (issue 16): replies come back to reply+<token>@REPLY_DOMAIN, and
+    # In-Reply-To names message_id. The token is unguessable; it alone routes a reply.
+    reply_token = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    message_id = models.CharField(_("message id"), max_length=255, blank=True, editable=False)
     due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
     # The rule due_at was computed from, as it read then (with its source and doubts).
     deadline_basis = models.TextField(_("deadline rule applied"), blank=True)
