@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,38 @@ def test_every_string_has_a_chinese_translation():
     untranslated = [msgid for msgid, msgstr, fuzzy in _entries(po) if fuzzy or not msgstr]
 
     assert untranslated == []
+
+
+def test_the_catalogue_holds_every_string_of_the_sources_as_they_are_now(tmp_path, monkeypatch):
+    """A source string edited without refreshing the catalogue shows in English: the old
+    entry still compiles and nothing else notices. Extract the sources again, in a copy of
+    the project (makemessages writes to the locale folder it finds beside the sources); a
+    string that comes out new, fuzzy or empty was missed."""
+    from django.core.management import call_command
+
+    copy = tmp_path / "project"
+    shutil.copytree(
+        settings.BASE_DIR,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "var", "node_modules", "__pycache__", "*.mo", "vendor"
+        ),
+    )
+    monkeypatch.chdir(copy)
+    monkeypatch.setattr(settings, "LOCALE_PATHS", [str(copy / "locale")])
+
+    call_command(
+        "makemessages",
+        locale=["zh_Hans"],
+        ignore_patterns=["node_modules"],
+        no_obsolete=True,
+        add_location="file",
+        verbosity=0,
+    )
+
+    missed = [
+        msgid
+        for msgid, msgstr, fuzzy in _entries(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+        if fuzzy or not msgstr
+    ]
+    assert missed == [], "run `make makemessages` and translate these"
