@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,11 +50,12 @@ def _finished_complaints() -> QuerySet[Complaint]:
     return Complaint.objects.filter(status__in=FINISHED, submitted_at__isnull=False, filer__is_active=True)
 
 
-def followups_ask_due(*, now: datetime) -> list[FollowUp]:
-    """Create the questions due now; returns those this call created.
+def followups_ask_due(*, now: datetime) -> int:
+    """Create the questions due now; returns how many were due (a sweep running at the
+    same moment may have created some of them first).
 
-    Idempotent: the unique (complaint, finishing, round) constraint makes a second run, or
-    a second worker at the same moment, create nothing.
+    Idempotent: only questions not yet there are looked for, and the unique (complaint,
+    finishing, round) constraint makes a concurrent second insert of one do nothing.
     """
     rows: list[FollowUp] = []
     for code, start, end in ROUNDS:
@@ -71,14 +72,9 @@ def followups_ask_due(*, now: datetime) -> list[FollowUp]:
         rows += [
             FollowUp(complaint_id=pk, closed_at=closed_at, round=code, asked_at=now) for pk, closed_at in due
         ]
-    if not rows:
-        return []
-    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-    # bulk_create with ignore_conflicts gives no ids: read back what is ours by its moment.
-    mine = Q()
-    for row in rows:
-        mine |= Q(complaint_id=row.complaint_id, closed_at=row.closed_at, round=row.round, asked_at=now)
-    return list(FollowUp.objects.filter(mine).select_related("complaint__filer"))
+    if rows:
+        FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def followups_to_tell(*, since: datetime) -> QuerySet[FollowUp]:
@@ -149,7 +145,7 @@ def followup_answer(
     timeline_log(complaint, kind=TimelineEvent.Kind.INFO_PROVIDED, actor=actor, now=now, note=note)
     if followup.harassment_goes_on:
         try:
-            complaint_transition(
+            complaint = complaint_transition(
                 complaint=complaint,
                 actor=actor,
                 to_status=Status.SUBMITTED,
@@ -159,8 +155,8 @@ def followup_answer(
             )
         except ComplaintError:
             # Only if the filer withdrew their consent to sensitive data since: the answer is
-            # kept and counted, and the page tells them why nothing reopened.
-            followup.reopened_at = None
+            # kept and counted, `reopened_at` stays empty, and the page says what to do.
+            pass
         else:
             followup.reopened_at = now
             event = hooks.CaseActivity(
