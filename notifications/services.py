@@ -433,7 +433,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
 
 
 # A question is told for a week after it was asked; a sweep that was down longer does not
-# send a pile of old questions at once (they wait in the borrower's list of complaints).
+# send a pile of old questions at once (each still waits on its complaint's page).
 FOLLOWUP_TELL_WITHIN = timedelta(days=7)
 
 
