@@ -402,3 +402,16 @@ def test_the_export_holds_the_answers_and_erasure_removes_them(asked, alice):
     assert complaint["did_the_harassment_stop"][0]["answer"] == "less"
     assert not FollowUp.objects.exists()
     assert Complaint.objects.filter(pk=asked.complaint_id).exists()
+
+
+def test_the_open_question_waits_on_the_complaint_page_for_the_filer_only(client, asked, alice, advocate):
+    url = asked.complaint.get_absolute_url()
+    client.force_login(alice)
+    mine = client.get(url)
+    client.force_login(advocate)
+    theirs = client.get(url)
+
+    assert (mine.status_code, theirs.status_code) == (200, 200)
+    mine, theirs = mine.content.decode(), theirs.content.decode()
+    assert answer_url(asked) in mine
+    assert answer_url(asked) not in theirs
