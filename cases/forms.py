@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import HarassmentKind, Institution, Lender, Province, Status
 
+from .followups import TEXT_LIMIT
+from .models import FollowUp
 from .selectors import SORTS
 
 PAGE_SIZES = (25, 50, 100)
@@ -116,3 +118,21 @@ class EvidenceReviewForm(forms.Form):
         choices=[("yes", _("Usable")), ("no", _("Not usable"))],
     )
     reason = forms.CharField(label=_("Why"), required=False, max_length=300)
+
+
+class FollowUpForm(forms.Form):
+    """Did the harassment stop? (cases.followups)"""
+
+    answer = forms.ChoiceField(
+        label=_("Did the harassment stop?"),
+        choices=FollowUp.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the answers.")},
+    )
+    text = forms.CharField(
+        label=_("Anything to add? (optional)"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_LIMIT}),
+        help_text=_("For example: who still calls, and how often. Advocates read it."),
+    )

@@ -104,3 +104,62 @@ class CollectorProfile(models.Model):
     def kind_labels(self) -> list[str]:
         labels = dict(HarassmentKind.choices)
         return [str(labels.get(k, k)) for k in self.kinds]
+
+
+class FollowUp(models.Model):
+    """After a complaint is finished (resolved or closed), the borrower is asked whether the
+    harassment stopped: when it finishes, 14 and 60 days later (cases.followups).
+
+    Rounds belong to one finishing (`closed_at`, the complaint's status_changed_at when it
+    finished; resolved and closed have no move between them, so it holds while the
+    complaint stays finished). A complaint reopened and finished again is asked again: the
+    question is about the harassment since that finishing.
+    """
+
+    class Round(models.TextChoices):
+        AT_CLOSE = "at_close", _("when the complaint was closed")
+        DAY_14 = "day_14", _("14 days after closing")
+        DAY_60 = "day_60", _("60 days after closing")
+
+    class Answer(models.TextChoices):
+        STOPPED = "stopped", _("It stopped")
+        LESS = "less", _("It is less")
+        SAME = "same", _("No change")
+        WORSE = "worse", _("It is worse")
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("complaint"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    closed_at = models.DateTimeField(_("finished at"))
+    round = models.CharField(_("round"), max_length=8, choices=Round.choices)
+    asked_at = models.DateTimeField(_("asked"))
+    answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices, blank=True)
+    text = models.TextField(_("in the borrower's words"), blank=True, max_length=1000)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # Set when this answer reopened the complaint for the advocates.
+    reopened_at = models.DateTimeField(_("reopened the case"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up question")
+        verbose_name_plural = _("follow-up questions")
+        ordering = ["complaint", "asked_at", "pk"]
+        constraints = [
+            # What makes the sweep safe to run twice: each round is asked once per finishing.
+            models.UniqueConstraint(
+                fields=["complaint", "closed_at", "round"], name="followup_once_per_round"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(answer="", answered_at__isnull=True)
+                | (~models.Q(answer="") & models.Q(answered_at__isnull=False)),
+                name="followup_answer_has_time",
+            ),
+        ]
+        # The unique constraint's index serves "the questions of one complaint"; the sweep's
+        # lookups go through it too.
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.round}: {self.answer or '-'}"
+
+    @property
+    def harassment_goes_on(self) -> bool:
+        return self.answer in (self.Answer.SAME, self.Answer.WORSE)

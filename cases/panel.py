@@ -7,9 +7,9 @@ from typing import Any
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
-from complaints import permissions
+from complaints import permissions, workflow
 
-from . import selectors, services
+from . import followups, selectors, services
 from .forms import AssignForm, InfoRequestForm, NoteForm
 
 
@@ -46,7 +46,10 @@ def complaint_section(request: HttpRequest, complaint: Any, page: dict[str, Any]
     for info in info_requests:
         # An answer that came back with its errors, shown in its place with what was typed.
         info.answer_form = bound.get(f"info-answer-{info.pk}")
+    is_filer = workflow.FILER in permissions.actor_kinds(request.user, complaint)
     return {
         "info_requests": info_requests,
+        # "Did the harassment stop?" waits here too, for whoever comes without the link.
+        "open_followup": followups.open_question(complaint) if is_filer else None,
         **case_panel_context(request, complaint, incidents=page["incidents"], bound=bound),
     }

@@ -11,13 +11,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint, HarassmentKind, Incident, Province, Status, TimelineEvent
+from lib import versions
+
+from .followups import FINISHED, FOLLOWUPS_VERSION
+from .models import FollowUp
 
 CACHE_SECONDS = 600
 # Fewer verified cases than this and a lender is folded into "others": a count of one or
@@ -164,3 +168,68 @@ def public_table() -> dict[str, Any]:
     }
     cache.set(key, result, CACHE_SECONDS)
     return result
+
+
+@dataclass(frozen=True)
+class FollowUpOutcome:
+    """One lender's finished complaints, by the borrower's latest answer to "did the
+    harassment stop?"."""
+
+    lender: str
+    answered: int
+    stopped: int
+    less: int
+
+    @property
+    def stopped_share(self) -> int:
+        return round(100 * self.stopped / self.answered)
+
+    @property
+    def stopped_or_less_share(self) -> int:
+        return round(100 * (self.stopped + self.less) / self.answered)
+
+
+def followup_outcomes() -> list[FollowUpOutcome]:
+    """Per lender, of the reviewed complaints now resolved or closed whose borrower answered,
+    how many say by their latest answer that the harassment stopped (or lessened).
+
+    The public rule: reviewed complaints only, and a lender with fewer than
+    PUBLIC_MIN_GROUP answered complaints is not shown at all (a share of one or two answers
+    could tell how one person's case ended). Nothing is folded into an "others" row: a share
+    of several small lenders tells a borrower nothing about any of them. Cached under the
+    follow-ups' version, which each answer bumps.
+    """
+    key = f"followup-stats:{versions.version(FOLLOWUPS_VERSION)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    latest = (
+        FollowUp.objects.filter(complaint=OuterRef("pk"), answered_at__isnull=False)
+        .order_by("-asked_at", "-pk")
+        .values("answer")[:1]
+    )
+    rows = (
+        verified_complaints()
+        .filter(status__in=FINISHED)
+        .annotate(latest=Subquery(latest))
+        .filter(latest__isnull=False)
+        .order_by()
+        .values("lender__name", "latest")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["lender__name"], {})[row["latest"]] = row["n"]
+    outcomes = [
+        FollowUpOutcome(
+            lender=name,
+            answered=sum(by_answer.values()),
+            stopped=by_answer.get(FollowUp.Answer.STOPPED, 0),
+            less=by_answer.get(FollowUp.Answer.LESS, 0),
+        )
+        for name, by_answer in counts.items()
+        if sum(by_answer.values()) >= PUBLIC_MIN_GROUP
+    ]
+    outcomes.sort(key=lambda o: (-o.stopped_share, -o.answered, o.lender))
+    cache.set(key, outcomes, CACHE_SECONDS)
+    return outcomes

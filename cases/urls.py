@@ -5,7 +5,7 @@ from django.urls import path, register_converter
 
 from complaints.urls import ReferenceConverter  # noqa: F401 - registers the "ref" converter
 
-from . import views
+from . import followup_views, views
 
 
 class CollectorKeyConverter:
@@ -45,4 +45,5 @@ urlpatterns = [
     path("<ref:reference>/requests/<int:request_id>/answer/", views.answer_info, name="answer_info"),
     path("evidence/<uuid:public_id>/review/", views.review_evidence, name="review_evidence"),
     path("collectors/<collector:key>/", views.collector, name="collector"),
+    path("<ref:reference>/follow-up/<int:followup_id>/", followup_views.answer, name="followup_answer"),
 ]

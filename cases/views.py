@@ -270,6 +270,7 @@ def collector(request: HttpRequest, key: str) -> HttpResponse:
 @caseworker_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     series = stats.dashboard_series(now=timezone.now())
+    outcomes = stats.followup_outcomes()
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
@@ -279,11 +280,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for item in series:
             for label, value in item.rows:
                 writer.writerow([formula_safe(item.title), formula_safe(label), value])
+        for outcome in outcomes:
+            for title, value in (
+                (_("Answered whether the harassment stopped"), outcome.answered),
+                (_("Harassment stopped (%)"), outcome.stopped_share),
+                (_("Harassment stopped or lessened (%)"), outcome.stopped_or_less_share),
+            ):
+                writer.writerow([formula_safe(title), formula_safe(outcome.lender), value])
         return response
     # Due dates in a year whose holiday schedule nobody has entered are estimates; the
     # people who can enter it are told here, every time they look.
     missing = workdays.missing_years(timezone.localdate())
-    return render(request, "cases/dashboard.html", {"series": series, "missing_schedule_years": missing})
+    return render(
+        request,
+        "cases/dashboard.html",
+        {
+            "series": series,
+            "missing_schedule_years": missing,
+            "followup_outcomes": outcomes,
+            "min_group": stats.PUBLIC_MIN_GROUP,
+        },
+    )
 
 
 def public_stats(request: HttpRequest) -> HttpResponse:
@@ -291,5 +308,9 @@ def public_stats(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/public_stats.html",
-        {"table": stats.public_table(), "min_group": stats.PUBLIC_MIN_GROUP},
+        {
+            "table": stats.public_table(),
+            "min_group": stats.PUBLIC_MIN_GROUP,
+            "followup_outcomes": stats.followup_outcomes(),
+        },
     )

@@ -61,6 +61,9 @@ class Activity:
     EVIDENCE_ADDED = "evidence_added"  # the borrower uploaded evidence
     MAIL_UNMATCHED = "mail_unmatched"  # inbound mail went to the admins' queue (no complaint)
     MAIL_BOUNCED = "mail_bounced"  # a sent letter bounced: the borrower must use another way
+    # Asked after closing, the borrower said the harassment goes on (the same or worse): the
+    # case was reopened; tell the advocates. `object_id` is the cases.FollowUp, `detail` the answer.
+    HARASSMENT_CONTINUES = "harassment_continues"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ class Kind(models.TextChoices):
     DIRECTORY_DIGEST = "directory_digest", _("Directory entries to check")
     HOLIDAY_SCHEDULE = "holiday_schedule", _("Holiday schedule to enter")
     ACCOUNT_SECURITY = "account_security", _("Your account's security changed")
+    # Issue 16, after closing: the borrower is asked whether the harassment stopped
+    # (object: the cases.FollowUp); the advocates are told when it goes on.
+    FOLLOWUP = "followup", _("Did the harassment stop?")
+    HARASSMENT_CONTINUES = "harassment_continues", _("Harassment goes on after closing")
 
 
 class Channel(models.TextChoices):

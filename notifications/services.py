@@ -30,7 +30,9 @@ from django.utils.translation import gettext as _
 
 from accounts import events
 from accounts.models import Role
-from cases.models import InfoRequest
+from cases import followups as case_followups
+from cases.models import FollowUp, InfoRequest
+from complaints.hooks import Activity, CaseActivity
 from complaints.models import Complaint, Incident, Status
 from escalations import workdays
 from escalations.services import answered_ids_subquery, awaiting_answer
@@ -190,7 +192,43 @@ def _text(due: Due) -> tuple[str, str, str]:
             % {"when": p["when"]},
             reverse("my_data"),
         )
+    if due.kind in (Kind.FOLLOWUP, Kind.HARASSMENT_CONTINUES):
+        return _followup_text(due)
     raise ValueError(f"unknown reminder kind {due.kind}")
+
+
+def _followup_text(due: Due) -> tuple[str, str, str]:
+    p = due.params
+    complaint = due.complaint
+    ref = complaint.reference if complaint else ""
+    round_label = FollowUp.Round(p["round"]).label
+    if due.kind == Kind.FOLLOWUP:
+        # The title is what an SMS says: no lender, nothing a person looking over the
+        # borrower's shoulder would learn from.
+        if p["round"] == FollowUp.Round.AT_CLOSE:
+            body = _(
+                "Your complaint %(ref)s was closed. Did the collectors leave you alone? One tap tells us; "
+                "if they did not, the complaint is opened again for the advocates."
+            ) % {"ref": ref}
+        else:
+            body = _(
+                "%(when)s: did the collectors leave you alone? One tap tells us; if they did not, "
+                "your complaint %(ref)s is opened again for the advocates."
+            ) % {"when": round_label, "ref": ref}
+        return (
+            _("Did the harassment stop? Complaint %(ref)s") % {"ref": ref},
+            body,
+            reverse("cases:followup_answer", args=[ref, due.object_id]),
+        )
+    return (
+        _("Harassment goes on: %(ref)s is open again") % {"ref": ref},
+        _(
+            "Asked %(when)s whether the harassment stopped, the borrower answered “%(answer)s”. "
+            "The complaint is back in the queue."
+        )
+        % {"when": round_label, "answer": FollowUp.Answer(p["answer"]).label},
+        f"{complaint.get_absolute_url()}#case-panel" if complaint else "",
+    )
 
 
 # Planning ----------------------------------------------------------------------------
@@ -394,6 +432,21 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
             )
 
 
+# A question is told for a week after it was asked; a sweep that was down longer does not
+# send a pile of old questions at once (each still waits on its complaint's page).
+FOLLOWUP_TELL_WITHIN = timedelta(days=7)
+
+
+def _plan_followups(now: datetime) -> Iterator[Due]:
+    """Tell the borrower about each question `cases.followups` asked (the sweep asks them
+    just before planning, see `sweep`)."""
+    qs = case_followups.followups_to_tell(since=now - FOLLOWUP_TELL_WITHIN).filter(
+        ~_not_planned(Kind.FOLLOWUP)
+    )
+    for f in qs[:PER_SWEEP]:
+        yield Due(f.complaint.filer, Kind.FOLLOWUP, f.pk, f.asked_at, f.complaint, {"round": f.round})
+
+
 PLANNERS = [
     _plan_submitted,
     _plan_draft_stale,
@@ -403,6 +456,7 @@ PLANNERS = [
     _plan_limitation,
     _plan_directory_digest,
     _plan_holiday_schedule,
+    _plan_followups,
 ]
 
 
@@ -464,6 +518,13 @@ def _obsolete() -> Q:
     )
     q |= Q(kind__in=[Kind.LIMITATION_90, Kind.LIMITATION_30]) & Q(complaint__status__in=CLOSED)
     q |= Q(kind__in=[Kind.ESCALATION_DUE_SOON, Kind.ESCALATION_OVERDUE]) & Exists(answered_ids_subquery())
+    # A question answered, or no longer current: the complaint was reopened, or a newer one
+    # was asked (each is told with its asking moment as `due_at`).
+    q |= Q(kind=Kind.FOLLOWUP) & (
+        ~Q(complaint__status__in=CLOSED)
+        | Exists(FollowUp.objects.filter(pk=OuterRef("object_id"), answered_at__isnull=False))
+        | Exists(FollowUp.objects.filter(complaint=OuterRef("complaint"), asked_at__gt=OuterRef("due_at")))
+    )
     return q
 
 
@@ -596,6 +657,8 @@ def sweep(*, now: datetime, dry_run: bool = False, claim: uuid.UUID | None = Non
     if dry_run:
         return SweepResult(planned=len(reminders_plan(now=now, dry_run=True)), cancelled=0, sent=0)
     cancelled = reminders_cancel_obsolete(now=now)
+    # "Did the harassment stop?": the questions due now exist before the planner tells them.
+    case_followups.followups_ask_due(now=now)
     planned = len(reminders_plan(now=now))
     sent = deliveries_send(now=now, claim=claim)
     return SweepResult(planned=planned, cancelled=cancelled, sent=sent)
@@ -654,3 +717,40 @@ def tell_security_event(event: events.SecurityEvent) -> None:
         params={"event": event.kind, "when": f"{local:%Y-%m-%d %H:%M}"},
     )
     reminder_create(due, now=event.at)
+
+
+def tell_harassment_continues(event: CaseActivity) -> None:
+    """The borrower said the harassment goes on after closing, and the case reopened: the
+    assigned advocate is told at once (or, with nobody assigned, every advocate). Registered
+    in `NotificationsConfig.ready`; called after commit."""
+    if event.kind != Activity.HARASSMENT_CONTINUES or event.complaint is None:
+        return
+    followup = FollowUp.objects.filter(pk=event.object_id).first()
+    if followup is None:
+        return
+    complaint = event.complaint
+    assignee = complaint.assignee if complaint.assignee_id else None
+    recipients = [assignee] if assignee is not None and assignee.is_active else _caseworkers_to_alert()
+    told = []
+    for person in recipients:
+        if person.pk == getattr(event.actor, "pk", None):
+            continue
+        due = Due(
+            person,
+            Kind.HARASSMENT_CONTINUES,
+            followup.pk,
+            event.at,
+            complaint,
+            {"round": followup.round, "answer": followup.answer},
+        )
+        if reminder_create(due, now=event.at) is not None:
+            told.append(person.pk)
+    if told:
+        # Email and SMS go out now, not at the next scheduled sweep. A broker that is down
+        # loses nothing: the scheduled sweep sends them.
+        from .tasks import nudge_sweep
+
+        try:
+            nudge_sweep()
+        except Exception:  # the reminders exist; the scheduled sweep catches up
+            logger.warning("could not queue a sweep after reopening %s", complaint.pk, exc_info=True)

@@ -77,7 +77,14 @@ def owned(borrower, advocate):
         due_at=complaint.submitted_at,
         title="x",
     )
+    # "Did the harassment stop?" (asked after closing; the sweep only needs the row).
+    from cases.models import FollowUp
+
+    followup = FollowUp.objects.create(
+        complaint=complaint, closed_at=timezone.now(), round="at_close", asked_at=timezone.now()
+    )
     return {
+        "followup_id": followup.pk,
         "reference": complaint.reference,
         "public_id": evidence.public_id,
         "request_id": info.pk,
@@ -117,6 +124,9 @@ def test_another_borrower_gets_404_for_every_identified_url(client, other_borrow
     assert problems == []
     assert Evidence.objects.get().withdrawn_at is None
     assert InfoRequest.objects.get().is_open
+    from cases.models import FollowUp
+
+    assert FollowUp.objects.get().answer == ""
 
 
 def test_an_anonymous_visitor_is_sent_to_login_for_every_identified_url(client, owned):
