@@ -39,7 +39,11 @@ def export_complaint(complaint: Complaint) -> dict[str, Any]:
 def erase(user: Any, now: datetime) -> Erased:
     """Before evidence: answers uploaded as evidence are unlinked here and erased there."""
     complaints = Complaint.objects.filter(filer=user)
-    Escalation.objects.filter(complaint__in=complaints).update(answer="", reference="", answer_document=None)
+    # Without its token a later reply cannot bring the person's data back into the
+    # anonymous complaint: it waits in the admin queue instead.
+    Escalation.objects.filter(complaint__in=complaints).update(
+        answer="", reference="", answer_document=None, reply_token=None, message_id=""
+    )
     LetterDraft.objects.filter(complaint__in=complaints).delete()
     # Rendered letters hold the name, the number and the whole story.
     pdfs = LetterPdf.objects.filter(complaint__in=complaints)

@@ -731,3 +731,16 @@ def test_the_borrowers_erasure_takes_the_mail_about_their_case(
     account_delete(user=borrower)
 
     assert not InboundMail.objects.exists()
+
+
+def test_after_the_borrowers_erasure_a_late_reply_waits_in_the_queue(
+    letter, borrower, told, django_capture_on_commit_callbacks
+):
+    from accounts.privacy import account_delete
+
+    account_delete(user=borrower)
+
+    result = receive(reply(), django_capture_on_commit_callbacks)
+
+    assert result.inbound.state == InboundMail.State.UNMATCHED
+    assert result.inbound.complaint is None
