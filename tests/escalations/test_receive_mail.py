@@ -28,7 +28,7 @@ from django.utils import timezone
 from complaints.hooks import Activity
 from complaints.models import Status, TimelineEvent
 from escalations import inbound
-from escalations.mailparse import decode_header_text, html_to_text
+from escalations.mailparse import decode_bytes, decode_header_text, html_to_text
 from escalations.models import Escalation, EscalationStatus, InboundMail
 from evidence.models import Evidence
 from tests.evidence.files import jpeg, pdf
@@ -506,6 +506,15 @@ def test_encoded_words_splitting_a_character_are_joined_before_decoding():
     assert decode_header_text(f"=?x-unknown?B?{unknown}?=") == "答复"
 
 
+def test_text_whose_charset_label_lies_is_still_read():
+    gbk = "催收停止了".encode("gbk")
+
+    assert decode_bytes(gbk, "utf-8") == "催收停止了"  # declared UTF-8, really GBK
+    assert decode_bytes(gbk, "us-ascii") == "催收停止了"
+    assert decode_bytes(gbk, "no-such-charset") == "催收停止了"
+    assert decode_bytes(b"abc", "base64") == "abc"  # a bytes codec is no text charset
+
+
 def test_an_html_only_reply_becomes_text_without_its_scripts(
     letter, told, django_capture_on_commit_callbacks
 ):
@@ -603,6 +612,18 @@ def test_the_command_reads_standard_input_and_stores_a_message_once(
 
 
 @override_settings(INBOUND_MAIL_MAX_BYTES=20_000)
+def test_the_envelope_recipient_the_mta_gives_counts(
+    letter, tmp_path, told, django_capture_on_commit_callbacks
+):
+    path = tmp_path / "reply.eml"
+    path.write_bytes(reply(to="投诉平台 <noreply@mail.example.org>"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run(str(path), "--recipient", reply_address(TOKEN_A))
+
+    assert "matched" in output
+
+
 def test_an_oversized_message_is_kept_out_of_the_case(
     letter, monkeypatch, told, django_capture_on_commit_callbacks
 ):
@@ -744,3 +765,19 @@ def test_after_the_borrowers_erasure_a_late_reply_waits_in_the_queue(
 
     assert result.inbound.state == InboundMail.State.UNMATCHED
     assert result.inbound.complaint is None
+
+
+def test_an_unknown_reference_or_a_matched_mail_cannot_be_put_into_a_case(
+    client, admin_user, letter, queued, told, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    url = reverse("admin:escalations_inboundmail_attach", args=[queued.pk])
+
+    unknown = client.post(url, {"reference": "AAAAA-BBBBB"})
+
+    assert unknown.status_code == 200 and unknown.context["form"].non_field_errors()
+    queued.refresh_from_db()
+    assert queued.state == InboundMail.State.UNMATCHED and queued.handled_at is None
+    matched = receive(reply(), django_capture_on_commit_callbacks).inbound
+    with pytest.raises(inbound.InboundError):
+        inbound.inbound_attach(inbound=matched, escalation=letter, actor=admin_user, now=timezone.now())
