@@ -611,7 +611,6 @@ def test_the_command_reads_standard_input_and_stores_a_message_once(
     assert [a.kind for a in told] == [Activity.REPLY_RECEIVED]
 
 
-@override_settings(INBOUND_MAIL_MAX_BYTES=20_000)
 def test_the_envelope_recipient_the_mta_gives_counts(
     letter, tmp_path, told, django_capture_on_commit_callbacks
 ):
@@ -624,6 +623,7 @@ def test_the_envelope_recipient_the_mta_gives_counts(
     assert "matched" in output
 
 
+@override_settings(INBOUND_MAIL_MAX_BYTES=20_000)
 def test_an_oversized_message_is_kept_out_of_the_case(
     letter, monkeypatch, told, django_capture_on_commit_callbacks
 ):
