@@ -260,6 +260,12 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="lib.sms.LoggingSmsBackend")
 # Where lib.sms.FileSmsBackend (the load test's) writes.
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(DATA_DIR / "sms.jsonl"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Replies to letters the app sends come back to reply+<token>@REPLY_DOMAIN, which the
+# MTA pipes to `manage.py receive_mail` (docs/mail.md).
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="localhost")
+# Inbound mail is hostile input: more than this is kept out of every case (the admin
+# queue keeps its first bytes). Postfix's own message_size_limit is 10 MB by default.
+INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_MB", default=25) * MB
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport under DATA_DIR,
 # so `make run` needs no server. Messages carry ids only, as JSON.

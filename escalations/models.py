@@ -554,3 +554,103 @@ class ConductRule(models.Model):
 
     def covers_channel(self, channel: str) -> bool:
         return not self.channels or channel in self.channels
+
+
+def inbound_raw_upload_to(instance: InboundMail, filename: str) -> str:
+    # Generated: a sender's subject or file name never becomes a path.
+    return f"inbound/{instance.received_at:%Y/%m}/{uuid.uuid4().hex}.eml"
+
+
+class InboundMail(models.Model):
+    """One email that reached `manage.py receive_mail` (issue 16), and what became of it.
+
+    Replies to the letters the app sent land in their case (`matched`); everything else
+    waits here for an admin: mail whose token matches nothing, bounces, auto-replies,
+    mail too large or too broken to read. The raw message is kept as a private file for
+    the admin, never served inline; `text` is its decoded body, shown only as text.
+    """
+
+    class State(models.TextChoices):
+        MATCHED = "matched", _("In its case")
+        UNMATCHED = "unmatched", _("No case found")
+        BOUNCE = "bounce", _("Bounce")
+        AUTO_REPLY = "auto_reply", _("Automatic reply")
+        OVERSIZED = "oversized", _("Too large")
+        MALFORMED = "malformed", _("Unreadable")
+        DISCARDED = "discarded", _("Discarded")
+
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    # The Message-ID, or the SHA-256 of the bytes for mail without one: the same message
+    # delivered twice is stored once.
+    dedupe_key = models.CharField(max_length=300, unique=True, editable=False)
+    message_id = models.CharField(_("message id"), max_length=255, blank=True)
+    sender = models.CharField(_("sender"), max_length=300, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=300, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    raw = models.FileField(_("raw message"), upload_to=inbound_raw_upload_to, max_length=255, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # What was kept out (refused attachments) or noticed while reading it.
+    notes = models.TextField(_("notes"), blank=True)
+    escalation = models.ForeignKey(
+        Escalation,
+        verbose_name=_("escalation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_mail",
+    )
+    # The escalation's complaint, kept beside it so that a person's erasure finds the mail.
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("complaint"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound mail")
+        verbose_name_plural = _("inbound mail")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            # The admin queue: mail still waiting for someone, newest first.
+            models.Index(fields=["state", "-received_at"], name="inboundmail_state_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=[
+                        "matched",
+                        "unmatched",
+                        "bounce",
+                        "auto_reply",
+                        "oversized",
+                        "malformed",
+                        "discarded",
+                    ]
+                ),
+                name="inboundmail_state_valid",
+            ),
+            # Only mail in a case points at one; a bounce or auto-reply may name the letter.
+            models.CheckConstraint(
+                condition=~models.Q(state="matched") | models.Q(escalation__isnull=False),
+                name="inboundmail_matched_has_escalation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} {self.sender} {self.subject}"[:200]

@@ -536,3 +536,45 @@ def evidence_opened(*, evidence: Evidence, actor: Any, how: str) -> None:
         complaint=evidence.complaint,
         detail=f"{evidence.public_id} {how}",
     )
+
+
+def evidence_add_received(*, complaint: Complaint, upload: Any, source: str, now: datetime) -> Evidence:
+    """Keep one file that arrived for `complaint` from outside, with nobody's account
+    behind it: an attachment of a body's reply by mail (escalations.inbound). Raises
+    EvidenceRejected with the reason.
+
+    The same checks as an upload (type from the bytes, name against type, size, decode,
+    quota) and the same processing after commit; `uploaded_by` stays empty and `source`
+    ("mail from <address>") is the caption. The caller has decided the file belongs to
+    this complaint (the reply's token matched), so there is no uploader to check, and it
+    writes the case's timeline entry itself, once for the whole reply.
+    """
+    name = safe_display_name(getattr(upload, "name", "") or "")
+    with _local_path(upload) as local:
+        size = os.path.getsize(local.path)
+        inspection = inspect_file(local.path, name, size, scanned=local.scanned)
+        with transaction.atomic():
+            locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+            _check_quota(locked, size)
+            evidence = Evidence(
+                complaint=locked,
+                kind=inspection.kind,
+                original_name=name,
+                extension=inspection.extension,
+                content_type=inspection.content_type,
+                size=size,
+                sha256=local.sha256,
+                caption=source[:300],
+                metadata=inspection.metadata,
+                uploaded_by=None,
+                created=now,
+            )
+            with open(local.path, "rb") as f:
+                evidence.file.save("original", File(f), save=False)
+            try:
+                evidence.save()
+            except Exception:
+                evidence.file.delete(save=False)
+                raise
+            transaction.on_commit(lambda: _enqueue_processing(evidence.pk), robust=True)
+    return evidence
