@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
-from complaints import permissions
+from complaints import hooks, permissions
 from complaints.models import COMPLAINTS_VERSION, Complaint, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 from evidence.models import Evidence
@@ -25,6 +25,16 @@ from .models import EvidenceReview, InfoRequest
 def _require_caseworker(actor: Any, complaint: Complaint) -> None:
     if not permissions.can_work_on_case(actor, complaint):
         raise ComplaintError(_("Only advocates and administrators can do this."))
+
+
+def _tell(
+    kind: str, complaint: Complaint, actor: Any, now: datetime, object_id: int, detail: str = ""
+) -> None:
+    """Tell whom it concerns once committed (complaints.hooks): a rollback tells nobody."""
+    event = hooks.CaseActivity(
+        kind=kind, complaint=complaint, actor=actor, at=now, object_id=object_id, detail=detail
+    )
+    transaction.on_commit(lambda: hooks.case_activity(event), robust=True)
 
 
 @transaction.atomic
@@ -88,6 +98,9 @@ def info_request_create(
     timeline_log(
         complaint, kind=TimelineEvent.Kind.INFO_REQUESTED, actor=actor, now=now, note=request.message
     )
+    # The advocate wrote it for the borrower; the notice carries its start, the page the rest.
+    text = request.message if len(request.message) <= 300 else request.message[:299] + "…"
+    _tell(hooks.Activity.INFO_REQUESTED, complaint, actor, now, request.pk, detail=text)
     return request
 
 
@@ -115,6 +128,9 @@ def info_request_answer(
     timeline_log(
         complaint, kind=TimelineEvent.Kind.INFO_PROVIDED, actor=actor, now=now, note=request.response
     )
+    # Not the answer itself: it may say anything about the borrower's life, and notices
+    # travel by email.
+    _tell(hooks.Activity.INFO_ANSWERED, complaint, actor, now, request.pk)
     return request
 
 

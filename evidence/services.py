@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
-from complaints import permissions
+from complaints import hooks, permissions
 from complaints.models import Complaint, Incident, TimelineEvent
 from complaints.services import ComplaintError, timeline_log
 
@@ -198,6 +198,20 @@ def evidence_add_many(
             results.append(UploadResult(name=name, error=str(e)))
         else:
             results.append(UploadResult(name=name, evidence=evidence))
+    added = [r.evidence for r in results if r.evidence is not None]
+    # The borrower's new files are news for the advocates once the complaint is filed: one
+    # notice for the upload, keyed on its first file (notifications groups the uploads
+    # that follow within the half hour).
+    if added and not complaint.is_draft and getattr(uploader, "pk", None) == complaint.filer_id:
+        event = hooks.CaseActivity(
+            kind=hooks.Activity.EVIDENCE_ADDED,
+            complaint=complaint,
+            actor=uploader,
+            at=added[0].created,
+            object_id=added[0].pk,
+            detail=str(len(added)),
+        )
+        transaction.on_commit(lambda: hooks.case_activity(event), robust=True)
     return results
 
 

@@ -11,13 +11,15 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.events import on_security_event
         from accounts.privacy import register
-        from complaints.hooks import on_submitted
+        from complaints.hooks import on_case_activity, on_submitted
 
         from .personal_data import PART
         from .services import tell_security_event
-        from .tasks import nudge_sweep
+        from .tasks import nudge_sweep, tell_case_activity
 
         on_security_event(tell_security_event)
         register(PART)
         # The acknowledgement of a submission goes out at once, not at the next scheduled sweep.
         on_submitted(nudge_sweep)
+        # What happens on a case is told as it happens (issue 16).
+        on_case_activity(tell_case_activity)

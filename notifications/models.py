@@ -20,6 +20,16 @@ class Kind(models.TextChoices):
     DIRECTORY_DIGEST = "directory_digest", _("Directory entries to check")
     HOLIDAY_SCHEDULE = "holiday_schedule", _("Holiday schedule to enter")
     ACCOUNT_SECURITY = "account_security", _("Your account's security changed")
+    # Told at once, as it happens on a case (complaints.hooks.Activity; issue 16).
+    INFO_REQUESTED = "info_requested", _("An advocate asked you something")
+    ADVOCATE_MESSAGE = "advocate_message", _("An advocate wrote to you")
+    STATUS_CHANGED = "status_changed", _("Complaint status changed")
+    REPLY_RECEIVED = "reply_received", _("A reply arrived")
+    MAIL_BOUNCED = "mail_bounced", _("A letter could not be delivered")
+    INFO_ANSWERED = "info_answered", _("The borrower answered a request")
+    INCIDENT_ADDED = "incident_added", _("New incidents on a case")
+    EVIDENCE_ADDED = "evidence_added", _("New evidence on a case")
+    MAIL_UNMATCHED = "mail_unmatched", _("Inbound mail to sort")
 
 
 class Channel(models.TextChoices):
