@@ -15,7 +15,7 @@ from audit.models import Action
 from audit.services import audit_record
 from complaints import hooks, permissions
 from complaints.models import COMPLAINTS_VERSION, Complaint, TimelineEvent
-from complaints.services import ComplaintError, timeline_log
+from complaints.services import ComplaintError, case_activity_emit, timeline_log
 from evidence.models import Evidence
 from lib import versions
 
@@ -25,16 +25,6 @@ from .models import EvidenceReview, InfoRequest
 def _require_caseworker(actor: Any, complaint: Complaint) -> None:
     if not permissions.can_work_on_case(actor, complaint):
         raise ComplaintError(_("Only advocates and administrators can do this."))
-
-
-def _tell(
-    kind: str, complaint: Complaint, actor: Any, now: datetime, object_id: int, detail: str = ""
-) -> None:
-    """Tell whom it concerns once committed (complaints.hooks): a rollback tells nobody."""
-    event = hooks.CaseActivity(
-        kind=kind, complaint=complaint, actor=actor, at=now, object_id=object_id, detail=detail
-    )
-    transaction.on_commit(lambda: hooks.case_activity(event), robust=True)
 
 
 @transaction.atomic
@@ -100,7 +90,7 @@ def info_request_create(
     )
     # The advocate wrote it for the borrower; the notice carries its start, the page the rest.
     text = request.message if len(request.message) <= 300 else request.message[:299] + "…"
-    _tell(hooks.Activity.INFO_REQUESTED, complaint, actor, now, request.pk, detail=text)
+    case_activity_emit(hooks.Activity.INFO_REQUESTED, complaint, actor, now, request.pk, detail=text)
     return request
 
 
@@ -130,7 +120,7 @@ def info_request_answer(
     )
     # Not the answer itself: it may say anything about the borrower's life, and notices
     # travel by email.
-    _tell(hooks.Activity.INFO_ANSWERED, complaint, actor, now, request.pk)
+    case_activity_emit(hooks.Activity.INFO_ANSWERED, complaint, actor, now, request.pk)
     return request
 
 

@@ -160,11 +160,12 @@ def timeline_log(
     )
 
 
-def _tell(
+def case_activity_emit(
     kind: str, complaint: Complaint, actor: Any, now: datetime, object_id: int, detail: str = ""
 ) -> None:
     """Tell whom it concerns once this is committed (complaints.hooks.case_activity): a
-    rollback tells nobody, and a broker or mail server down never undoes the change."""
+    rollback tells nobody, and a broker or mail server down never undoes the change.
+    For every app that emits (cases, evidence, escalations), so each does it the same way."""
     event = hooks.CaseActivity(
         kind=kind, complaint=complaint, actor=actor, at=now, object_id=object_id, detail=detail
     )
@@ -250,7 +251,7 @@ def incident_add(
             note=incident.kind,
         )
         if actor.pk == complaint.filer_id:
-            _tell(hooks.Activity.INCIDENT_ADDED, complaint, actor, now, incident.pk)
+            case_activity_emit(hooks.Activity.INCIDENT_ADDED, complaint, actor, now, incident.pk)
     return incident
 
 
@@ -351,7 +352,7 @@ def complaint_transition(
     # The borrower hears when someone else moved their complaint; a draft's moves are
     # the filer's alone.
     if src != Status.DRAFT and getattr(actor, "pk", None) != complaint.filer_id:
-        _tell(hooks.Activity.STATUS_CHANGED, complaint, actor, now, event.pk, detail=to_status)
+        case_activity_emit(hooks.Activity.STATUS_CHANGED, complaint, actor, now, event.pk, detail=to_status)
     return complaint
 
 

@@ -32,7 +32,7 @@ from audit.models import Action
 from audit.services import audit_record
 from complaints import hooks, permissions
 from complaints.models import Complaint, Incident, TimelineEvent
-from complaints.services import ComplaintError, timeline_log
+from complaints.services import ComplaintError, case_activity_emit, timeline_log
 
 from . import contained
 from .models import MAX_PROCESSING_ATTEMPTS, Evidence, Reading
@@ -203,15 +203,14 @@ def evidence_add_many(
     # notice for the upload, keyed on its first file (notifications groups the uploads
     # that follow within the half hour).
     if added and not complaint.is_draft and getattr(uploader, "pk", None) == complaint.filer_id:
-        event = hooks.CaseActivity(
-            kind=hooks.Activity.EVIDENCE_ADDED,
-            complaint=complaint,
-            actor=uploader,
-            at=added[0].created,
-            object_id=added[0].pk,
+        case_activity_emit(
+            hooks.Activity.EVIDENCE_ADDED,
+            complaint,
+            uploader,
+            added[0].created,
+            added[0].pk,
             detail=str(len(added)),
         )
-        transaction.on_commit(lambda: hooks.case_activity(event), robust=True)
     return results
 
 
