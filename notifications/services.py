@@ -795,6 +795,13 @@ def _activity_recipients(event: CaseActivity) -> list[Any]:
         if person.is_active and person.pk != actor_id and person.pk not in seen:
             seen.add(person.pk)
             found.append(person)
+    # Everyone's channels and quiet hours in one query, not one per advocate of the pool
+    # (this runs in the request that did the act).
+    unknown = [p for p in found if getattr(p, "_notification_preference", None) is None]
+    if unknown:
+        prefs = {pref.user_id: pref for pref in Preference.objects.filter(user__in=[p.pk for p in unknown])}
+        for person in unknown:
+            person._notification_preference = prefs.get(person.pk) or Preference(user=person)
     return found
 
 
