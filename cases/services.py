@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
-from complaints import permissions
+from complaints import hooks, permissions
 from complaints.models import COMPLAINTS_VERSION, Complaint, TimelineEvent
-from complaints.services import ComplaintError, timeline_log
+from complaints.services import ComplaintError, case_activity_emit, timeline_log
 from evidence.models import Evidence
 from lib import versions
 
@@ -88,6 +88,9 @@ def info_request_create(
     timeline_log(
         complaint, kind=TimelineEvent.Kind.INFO_REQUESTED, actor=actor, now=now, note=request.message
     )
+    # The advocate wrote it for the borrower; the notice carries its start, the page the rest.
+    text = request.message if len(request.message) <= 300 else request.message[:299] + "…"
+    case_activity_emit(hooks.Activity.INFO_REQUESTED, complaint, actor, now, request.pk, detail=text)
     return request
 
 
@@ -115,6 +118,9 @@ def info_request_answer(
     timeline_log(
         complaint, kind=TimelineEvent.Kind.INFO_PROVIDED, actor=actor, now=now, note=request.response
     )
+    # Not the answer itself: it may say anything about the borrower's life, and notices
+    # travel by email.
+    case_activity_emit(hooks.Activity.INFO_ANSWERED, complaint, actor, now, request.pk)
     return request
 
 

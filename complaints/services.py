@@ -160,6 +160,18 @@ def timeline_log(
     )
 
 
+def case_activity_emit(
+    kind: str, complaint: Complaint, actor: Any, now: datetime, object_id: int, detail: str = ""
+) -> None:
+    """Tell whom it concerns once this is committed (complaints.hooks.case_activity): a
+    rollback tells nobody, and a broker or mail server down never undoes the change.
+    For every app that emits (cases, evidence, escalations), so each does it the same way."""
+    event = hooks.CaseActivity(
+        kind=kind, complaint=complaint, actor=actor, at=now, object_id=object_id, detail=detail
+    )
+    transaction.on_commit(lambda: hooks.case_activity(event), robust=True)
+
+
 @transaction.atomic
 def complaint_save_draft(
     *,
@@ -238,6 +250,8 @@ def incident_add(
             # The code, not its label: each reader sees it in their own language.
             note=incident.kind,
         )
+        if actor.pk == complaint.filer_id:
+            case_activity_emit(hooks.Activity.INCIDENT_ADDED, complaint, actor, now, incident.pk)
     return incident
 
 
@@ -325,7 +339,7 @@ def complaint_transition(
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
     versions.bump(COMPLAINTS_VERSION)
-    timeline_log(
+    event = timeline_log(
         complaint,
         kind=TimelineEvent.Kind.STATUS,
         actor=actor,
@@ -335,6 +349,10 @@ def complaint_transition(
         to_status=to_status,
     )
     audit_record(actor=actor, action=Action.STATUS_CHANGE, complaint=complaint, detail=to_status)
+    # The borrower hears when someone else moved their complaint; a draft's moves are
+    # the filer's alone.
+    if src != Status.DRAFT and getattr(actor, "pk", None) != complaint.filer_id:
+        case_activity_emit(hooks.Activity.STATUS_CHANGED, complaint, actor, now, event.pk, detail=to_status)
     return complaint
 
 

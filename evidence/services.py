@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
-from complaints import permissions
+from complaints import hooks, permissions
 from complaints.models import Complaint, Incident, TimelineEvent
-from complaints.services import ComplaintError, timeline_log
+from complaints.services import ComplaintError, case_activity_emit, timeline_log
 
 from . import contained
 from .models import MAX_PROCESSING_ATTEMPTS, Evidence, Reading
@@ -198,6 +198,19 @@ def evidence_add_many(
             results.append(UploadResult(name=name, error=str(e)))
         else:
             results.append(UploadResult(name=name, evidence=evidence))
+    added = [r.evidence for r in results if r.evidence is not None]
+    # The borrower's new files are news for the advocates once the complaint is filed: one
+    # notice for the upload, keyed on its first file (notifications groups the uploads
+    # that follow within the half hour).
+    if added and not complaint.is_draft and getattr(uploader, "pk", None) == complaint.filer_id:
+        case_activity_emit(
+            hooks.Activity.EVIDENCE_ADDED,
+            complaint,
+            uploader,
+            added[0].created,
+            added[0].pk,
+            detail=str(len(added)),
+        )
     return results
 
 

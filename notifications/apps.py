@@ -15,7 +15,7 @@ class NotificationsConfig(AppConfig):
 
         from .personal_data import PART
         from .services import tell_harassment_continues, tell_security_event
-        from .tasks import nudge_sweep
+        from .tasks import nudge_sweep, tell_case_activity
 
         on_security_event(tell_security_event)
         register(PART)
@@ -23,3 +23,5 @@ class NotificationsConfig(AppConfig):
         on_submitted(nudge_sweep)
         # "Did the harassment stop?" answered "the same" or "worse": the advocates hear at once.
         on_case_activity(tell_harassment_continues)
+        # What happens on a case is told as it happens (issue 16).
+        on_case_activity(tell_case_activity)

@@ -24,6 +24,16 @@ class Kind(models.TextChoices):
     # (object: the cases.FollowUp); the advocates are told when it goes on.
     FOLLOWUP = "followup", _("Did the harassment stop?")
     HARASSMENT_CONTINUES = "harassment_continues", _("Harassment goes on after closing")
+    # Told at once, as it happens on a case (complaints.hooks.Activity; issue 16).
+    INFO_REQUESTED = "info_requested", _("An advocate asked you something")
+    ADVOCATE_MESSAGE = "advocate_message", _("An advocate wrote to you")
+    STATUS_CHANGED = "status_changed", _("Complaint status changed")
+    REPLY_RECEIVED = "reply_received", _("A reply arrived")
+    MAIL_BOUNCED = "mail_bounced", _("A letter could not be delivered")
+    INFO_ANSWERED = "info_answered", _("The borrower answered a request")
+    INCIDENT_ADDED = "incident_added", _("New incidents on a case")
+    EVIDENCE_ADDED = "evidence_added", _("New evidence on a case")
+    MAIL_UNMATCHED = "mail_unmatched", _("Inbound mail to sort")
 
 
 class Channel(models.TextChoices):

@@ -24,7 +24,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, Min, OuterRef, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -111,6 +111,8 @@ def send_after(user: Any, channel: str, now: datetime) -> datetime:
 
 def _text(due: Due) -> tuple[str, str, str]:
     """Title, body and link, in the recipient's language."""
+    if due.kind in TOLD_KINDS:
+        return _activity_text(due)
     p = due.params
     complaint = due.complaint
     ref = complaint.reference if complaint else ""
@@ -754,3 +756,215 @@ def tell_harassment_continues(event: CaseActivity) -> None:
             nudge_sweep()
         except Exception:  # the reminders exist; the scheduled sweep catches up
             logger.warning("could not queue a sweep after reopening %s", complaint.pk, exc_info=True)
+
+
+# Told at once (issue 16) ----------------------------------------------------------------
+# What happens on a case reaches the people it concerns when it happens, not at the next
+# sweep: in the app at once, by email and SMS as soon as their quiet hours allow. The
+# reminders above stay for what is still not done after days.
+
+# The activity (complaints.hooks.Activity) each reminder kind tells.
+TOLD_AT_ONCE: dict[str, str] = {
+    Activity.INFO_REQUESTED: Kind.INFO_REQUESTED,
+    Activity.ADVOCATE_MESSAGE: Kind.ADVOCATE_MESSAGE,
+    Activity.STATUS_CHANGED: Kind.STATUS_CHANGED,
+    Activity.REPLY_RECEIVED: Kind.REPLY_RECEIVED,
+    Activity.MAIL_BOUNCED: Kind.MAIL_BOUNCED,
+    Activity.INFO_ANSWERED: Kind.INFO_ANSWERED,
+    Activity.INCIDENT_ADDED: Kind.INCIDENT_ADDED,
+    Activity.EVIDENCE_ADDED: Kind.EVIDENCE_ADDED,
+    Activity.MAIL_UNMATCHED: Kind.MAIL_UNMATCHED,
+}
+TOLD_KINDS = frozenset(TOLD_AT_ONCE.values())
+# Who hears of what. A reply from a lender or regulator concerns both sides of the case.
+TELL_BORROWER = frozenset(
+    {
+        Activity.INFO_REQUESTED,
+        Activity.ADVOCATE_MESSAGE,
+        Activity.STATUS_CHANGED,
+        Activity.REPLY_RECEIVED,
+        Activity.MAIL_BOUNCED,
+    }
+)
+TELL_CASEWORKER = frozenset(
+    {Activity.INFO_ANSWERED, Activity.INCIDENT_ADDED, Activity.EVIDENCE_ADDED, Activity.REPLY_RECEIVED}
+)
+TELL_ADMINS = frozenset({Activity.MAIL_UNMATCHED})
+# The upload page sends each file on a request of its own, and a borrower often records
+# several incidents in a row: one notice per complaint and half hour, not one per file.
+GROUPED = frozenset({Kind.INCIDENT_ADDED, Kind.EVIDENCE_ADDED})
+GROUP_WINDOW = timedelta(minutes=30)
+
+
+def _inbound_queue_link() -> str:
+    # The admin queue of unmatched mail, where the escalations app registers it; the admin
+    # index otherwise, so a notice never fails for want of a link.
+    try:
+        return reverse("admin:escalations_inboundmail_changelist")
+    except NoReverseMatch:
+        return reverse("admin:index")
+
+
+def _activity_text(due: Due) -> tuple[str, str, str]:
+    detail = due.params.get("detail", "")
+    complaint = due.complaint
+    if complaint is None:
+        # MAIL_UNMATCHED, the only activity without a complaint.
+        body = _("It was kept out of every case and waits in the admin queue: file it by hand or discard it.")
+        return (
+            _("Inbound mail could not be matched to a case"),
+            f"{body}\n{detail}".strip(),
+            _inbound_queue_link(),
+        )
+    ref = complaint.reference
+    link = complaint.get_absolute_url()
+    about = due.params.get("about", 0)
+    if due.kind == Kind.INFO_REQUESTED:
+        return (
+            _("An advocate asked you something about %(ref)s") % {"ref": ref},
+            detail or _("Open the complaint to read the request and answer it."),
+            f"{link}#info-{about}",
+        )
+    if due.kind == Kind.ADVOCATE_MESSAGE:
+        return (_("An advocate wrote to you about %(ref)s") % {"ref": ref}, detail, link)
+    if due.kind == Kind.STATUS_CHANGED:
+        status = Status(detail).label if detail in Status.values else ""
+        return (
+            _("Complaint %(ref)s is now: %(status)s") % {"ref": ref, "status": status},
+            _("Open the complaint to see what changed and what comes next."),
+            link,
+        )
+    if due.kind == Kind.REPLY_RECEIVED:
+        return (
+            _("A reply arrived on complaint %(ref)s") % {"ref": ref},
+            detail or _("It is in the case: open the complaint to read it."),
+            f"{link}#escalations",
+        )
+    if due.kind == Kind.MAIL_BOUNCED:
+        body = _("The address refused it. Send it another way: the complaint page shows where.")
+        return (
+            _("Your letter for %(ref)s could not be delivered") % {"ref": ref},
+            f"{body}\n{detail}".strip(),
+            f"{link}#escalations",
+        )
+    if due.kind == Kind.INFO_ANSWERED:
+        # The answer itself stays in the case: an email is no place for what the borrower
+        # wrote about their debts and their family.
+        return (
+            _("The borrower answered your request on %(ref)s") % {"ref": ref},
+            _("Open the case to read the answer."),
+            f"{link}#info-{about}",
+        )
+    if due.kind == Kind.INCIDENT_ADDED:
+        return (
+            _("New incidents on %(ref)s") % {"ref": ref},
+            _("The borrower recorded what the collectors did again."),
+            f"{link}#incidents",
+        )
+    if due.kind == Kind.EVIDENCE_ADDED:
+        return (
+            _("New evidence on %(ref)s") % {"ref": ref},
+            _("The borrower added evidence files to the case."),
+            f"{link}#evidence",
+        )
+    raise ValueError(f"unknown reminder kind {due.kind}")
+
+
+def _is_caseworker(user: Any) -> bool:
+    return bool(user is not None and user.is_active and user.is_caseworker)
+
+
+def _activity_recipients(event: CaseActivity) -> list[Any]:
+    """Who must hear of it: never the person who did it, never someone inactive."""
+    people: list[Any] = []
+    complaint = event.complaint
+    if complaint is not None:
+        if event.kind in TELL_BORROWER:
+            people.append(complaint.filer)
+        if event.kind in TELL_CASEWORKER:
+            # The advocate on the case; while nobody took it, the advocates who might.
+            assignee = complaint.assignee if complaint.assignee_id else None
+            people.extend([assignee] if _is_caseworker(assignee) else _caseworkers_to_alert())
+    if event.kind in TELL_ADMINS:
+        people.extend(get_user_model().objects.filter(role=Role.ADMIN, is_active=True))
+    actor_id = getattr(event.actor, "pk", None)
+    seen: set[int] = set()
+    found = []
+    for person in people:
+        if person.is_active and person.pk != actor_id and person.pk not in seen:
+            seen.add(person.pk)
+            found.append(person)
+    # Everyone's channels and quiet hours in one query, not one per advocate of the pool
+    # (this runs in the request that did the act).
+    unknown = [p for p in found if getattr(p, "_notification_preference", None) is None]
+    if unknown:
+        prefs = {pref.user_id: pref for pref in Preference.objects.filter(user__in=[p.pk for p in unknown])}
+        for person in unknown:
+            person._notification_preference = prefs.get(person.pk) or Preference(user=person)
+    return found
+
+
+def _window_start(at: datetime) -> datetime:
+    seconds = GROUP_WINDOW.total_seconds()
+    return datetime.fromtimestamp(at.timestamp() // seconds * seconds, tz=at.tzinfo)
+
+
+def case_activity_tell(event: CaseActivity) -> list[int]:
+    """The reminders this activity calls for, created now (the bell and the inbox show them
+    at once). Returns the email and SMS deliveries that may go now; the caller sends them
+    after commit, and those quiet hours hold back wait for the sweep.
+
+    One act is told once however often it is emitted: the reminder is keyed on the act's
+    object and moment, under the unique constraint that keeps the sweep idempotent."""
+    kind = TOLD_AT_ONCE.get(event.kind)
+    if kind is None:
+        return []
+    if event.complaint is None and event.kind not in TELL_ADMINS:
+        return []
+    people = _activity_recipients(event)
+    object_id, due_at = event.object_id, event.at
+    if kind in GROUPED:
+        # Keyed on the complaint and its half hour: files arriving at once on parallel
+        # requests meet the unique constraint. Across the half hour's edge, someone who
+        # has not read the first notice yet is not told again.
+        object_id, due_at = event.complaint.pk, _window_start(event.at)
+        told = set(
+            Reminder.objects.filter(
+                kind=kind,
+                object_id=object_id,
+                recipient__in=[p.pk for p in people],
+                read_at__isnull=True,
+                cancelled_at__isnull=True,
+                created__gte=event.at - GROUP_WINDOW,
+            ).values_list("recipient_id", flat=True)
+        )
+        people = [p for p in people if p.pk not in told]
+    params = {"detail": event.detail, "about": event.object_id}
+    made = [
+        reminder.pk
+        for person in people
+        if (
+            reminder := reminder_create(
+                Due(person, kind, object_id, due_at, event.complaint, params), now=event.at
+            )
+        )
+        is not None
+    ]
+    if not made:
+        return []
+    return list(
+        Delivery.objects.filter(reminder__in=made, state=Delivery.State.PENDING, send_after__lte=event.at)
+        .exclude(channel=Channel.APP)
+        .values_list("pk", flat=True)
+    )
+
+
+def deliveries_send_now(*, ids: list[int], now: datetime) -> int:
+    """Send these deliveries at once if they are due: the same claim as the sweep's, so a
+    sweep running meanwhile cannot send one twice. Returns how many went out."""
+    due = (
+        Delivery.objects.filter(pk__in=ids, send_after__lte=now, reminder__cancelled_at__isnull=True)
+        .exclude(channel=Channel.APP)
+        .order_by("pk")
+    )
+    return sum(delivery_send(delivery, now=now) for delivery in due)
