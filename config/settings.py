@@ -7,6 +7,7 @@ those, `manage.py check --deploy --fail-level WARNING` is clean.
 
 from __future__ import annotations
 
+import email.utils
 from datetime import timedelta
 from pathlib import Path
 
@@ -260,6 +261,16 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="lib.sms.LoggingSmsBackend")
 # Where lib.sms.FileSmsBackend (the load test's) writes.
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(DATA_DIR / "sms.jsonl"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Letters sent from the app carry Reply-To reply+<token>@REPLY_DOMAIN, so that the answer
+# comes back into the case; the MTA of this domain pipes it to `manage.py receive_mail`.
+# Without it, the domain of the sender's address.
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="") or (
+    email.utils.parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+)
+# A sent letter links the evidence package for sharing; the link works this long (a
+# lender has 15 days to answer, up to 30 when complex). Smaller packages go attached.
+EVIDENCE_SHARE_LINK_DAYS = env.int("EVIDENCE_SHARE_LINK_DAYS", default=45)
+ESCALATION_ATTACH_PACKAGE_MAX_BYTES = env.int("ESCALATION_ATTACH_PACKAGE_MAX_MB", default=5) * MB
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport under DATA_DIR,
 # so `make run` needs no server. Messages carry ids only, as JSON.

@@ -13,7 +13,7 @@ from lib.admin import VersionedAdminMixin
 from . import schedules, workdays
 from .conduct import RULES_VERSION
 from .forms import ConductRuleAdminForm
-from .models import ConductRule, Escalation, HolidayOverride, HolidaySchedule
+from .models import ConductRule, Escalation, HolidayOverride, HolidaySchedule, LetterEmail
 
 
 class RecountsDeadlinesMixin:
@@ -165,6 +165,27 @@ class EscalationAdmin(admin.ModelAdmin):
     search_fields = ("complaint__reference", "reference")
     list_select_related = ("complaint", "lender", "regulator")
     raw_id_fields = ("complaint", "lender", "regulator", "answer_document", "created_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LetterEmail)
+class LetterEmailAdmin(admin.ModelAdmin):
+    """Read-only: which letters the app emailed, to where, and why one failed. The borrower
+    retries from the complaint page; admins see a failing address here."""
+
+    list_display = ("escalation", "to_address", "state", "attempts", "created", "sent_at")
+    list_filter = ("state",)
+    search_fields = ("escalation__complaint__reference", "to_address")
+    list_select_related = ("escalation",)
+    raw_id_fields = ("escalation", "requested_by")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -9,7 +9,7 @@ from typing import Any
 from accounts.privacy import Erased, PersonalData, iso
 from complaints.models import Complaint
 
-from .models import Escalation, LetterDraft, LetterPdf
+from .models import Escalation, LetterDraft, LetterEmail, LetterPdf
 
 
 def export_complaint(complaint: Complaint) -> dict[str, Any]:
@@ -27,6 +27,17 @@ def export_complaint(complaint: Complaint) -> dict[str, Any]:
             for e in Escalation.objects.filter(complaint=complaint).select_related("lender", "regulator")
         ],
         "letters": [d.text for d in LetterDraft.objects.filter(complaint=complaint)],
+        "letters_sent_by_email": [
+            {
+                "to": m.to_address,
+                "subject": m.subject,
+                "text": m.text,
+                "state": m.state,
+                "sent_at": iso(m.sent_at),
+                "attachments": m.attachments,
+            }
+            for m in LetterEmail.objects.filter(escalation__complaint=complaint)
+        ],
     }
 
 
@@ -35,6 +46,8 @@ def erase(user: Any, now: datetime) -> Erased:
     complaints = Complaint.objects.filter(filer=user)
     Escalation.objects.filter(complaint__in=complaints).update(answer="", reference="", answer_document=None)
     LetterDraft.objects.filter(complaint__in=complaints).delete()
+    # The letters as emailed: the whole story with the name and any number chosen.
+    LetterEmail.objects.filter(escalation__complaint__in=complaints).delete()
     # Rendered letters hold the name, the number and the whole story.
     pdfs = LetterPdf.objects.filter(complaint__in=complaints)
     stored = [p.file for p in pdfs if p.file]
@@ -45,5 +58,10 @@ def erase(user: Any, now: datetime) -> Erased:
 PART = PersonalData(
     name="escalations",
     erase=erase,
-    models=("escalations.Escalation", "escalations.LetterDraft", "escalations.LetterPdf"),
+    models=(
+        "escalations.Escalation",
+        "escalations.LetterDraft",
+        "escalations.LetterEmail",
+        "escalations.LetterPdf",
+    ),
 )
