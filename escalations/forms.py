@@ -93,7 +93,10 @@ class MarkSentForm(forms.Form):
 class GuidedSentForm(forms.Form):
     """ "I have sent it", on the guided-sending page: the target is the page's."""
 
-    sent_on = PastDateField(label=_("Date sent"), widget=forms.DateInput(attrs={"type": "date"}))
+    # Filled in with today, in the one format a date input takes whatever the language.
+    sent_on = PastDateField(
+        label=_("Date sent"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     channel = forms.ChoiceField(label=_("How"), choices=EscalationChannel.choices)
     reference = forms.CharField(
         label=_("Their reference number"),

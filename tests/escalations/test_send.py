@@ -575,3 +575,11 @@ def test_the_number_is_taken_out_wherever_it_is_unless_agreed(letter_case, borro
     assert "13911112222" not in withheld and "alice@example.cn" not in withheld
     assert sending.PHONE_WITHHELD in withheld
     assert "联系电话：13911112222\n电子邮箱：alice@example.cn" in agreed
+
+
+def test_the_guide_fills_in_today_in_a_date_inputs_format(client, letter_case, borrower, web_form_regulator):
+    client.force_login(borrower)
+
+    page = client.get(guide_url(letter_case, web_form_regulator)).content.decode()
+
+    assert 'value="2026-11-28"' in page
