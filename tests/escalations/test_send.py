@@ -289,7 +289,7 @@ def test_a_target_without_email_gets_no_send_button_and_the_post_is_refused(clie
     client.force_login(borrower)
 
     page = client.get(send_url(letter_case, key))
-    post = client.post(send_url(letter_case, key), {"confirm": "1", "shown": "x"})
+    post = client.post(send_url(letter_case, key), {"confirm": "1"})
     letter = client.get(reverse("regulators:letter", args=[letter_case.reference, key]))
 
     assert page.status_code == 200
@@ -307,7 +307,7 @@ def test_a_bouncing_address_is_not_used(client, emailable, borrower):
     funder.save()
     client.force_login(borrower)
 
-    response = client.post(send_url(emailable), {"confirm": "1", "shown": "x"})
+    response = client.post(send_url(emailable), {"confirm": "1"})
 
     assert response.status_code == 400
     assert mail.outbox == []
@@ -583,3 +583,24 @@ def test_the_guide_fills_in_today_in_a_date_inputs_format(client, letter_case, b
     page = client.get(guide_url(letter_case, web_form_regulator)).content.decode()
 
     assert 'value="2026-11-28"' in page
+
+
+def test_the_confirm_field_alone_sends_the_letter_as_it_is(
+    client, emailable, borrower, django_capture_on_commit_callbacks
+):
+    client.force_login(borrower)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(send_url(emailable), {"confirm": "1"})
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert Escalation.objects.get().status == EscalationStatus.SENT
+
+
+def test_the_letter_page_offers_sending_to_the_filer(client, emailable, borrower):
+    client.force_login(borrower)
+
+    page = client.get(reverse("regulators:letter", args=[emailable.reference, lender_key(emailable)]))
+
+    assert send_url(emailable) in page.content.decode()
