@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "escalations.tasks.mark_overdue_escalations",
         "schedule": 60 * 60,
     },
+    # Letters confirmed while the broker was down: their sending is queued again.
+    "requeue-letter-emails": {
+        "task": "escalations.tasks.requeue_letter_emails",
+        "schedule": 10 * 60,
+    },
 }
 
 # Security. Behind a TLS-terminating proxy that sets X-Forwarded-Proto.

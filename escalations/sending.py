@@ -363,6 +363,27 @@ def letter_email_retry(*, escalation: Escalation, actor: Any, now: datetime) -> 
     return email
 
 
+# A confirmed letter still queued this long lost its message (the broker was down when it
+# was confirmed, robust on_commit only logged that): the sweep queues it again. Longer
+# than the task's longest back-off, so a retry that is merely waiting is rarely doubled,
+# and a doubled one is harmless: only the run that claims the row sends.
+REQUEUE_AFTER = timedelta(minutes=20)
+
+
+def letter_emails_requeue(*, now: datetime) -> int:
+    """Queue again the confirmed letters whose task message was lost; returns how many."""
+    ids = list(
+        LetterEmail.objects.filter(
+            state=LetterEmail.State.QUEUED,
+            created__lt=now - REQUEUE_AFTER,
+            escalation__status=EscalationStatus.DRAFTED,
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: _enqueue(pk), robust=True)
+    return len(ids)
+
+
 def is_stale(email: LetterEmail, now: datetime) -> bool:
     return (
         email.state == LetterEmail.State.SENDING

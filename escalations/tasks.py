@@ -41,3 +41,8 @@ def render_letter_pdf(letter_pdf_id: int) -> None:
 )
 def send_letter_email(letter_email_id: int) -> bool:
     return sending.letter_email_deliver(letter_email_id=letter_email_id, now=timezone.now())
+
+
+@shared_task
+def requeue_letter_emails() -> int:
+    return sending.letter_emails_requeue(now=timezone.now())

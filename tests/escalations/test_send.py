@@ -604,3 +604,21 @@ def test_the_letter_page_offers_sending_to_the_filer(client, emailable, borrower
     page = client.get(reverse("regulators:letter", args=[emailable.reference, lender_key(emailable)]))
 
     assert send_url(emailable) in page.content.decode()
+
+
+def test_a_letter_whose_message_was_lost_is_sent_by_the_sweep(
+    client, emailable, borrower, django_capture_on_commit_callbacks
+):
+    client.force_login(borrower)
+    confirm(client, emailable)  # the on-commit enqueue never ran: as if the broker was down
+    later = NOW + sending.REQUEUE_AFTER + timedelta(minutes=1)
+
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        before = sending.letter_emails_requeue(now=NOW)  # too early: it may still be on its way
+        first = sending.letter_emails_requeue(now=later)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        second = sending.letter_emails_requeue(now=later)
+
+    assert (before, first, second) == (0, 1, 0)
+    assert len(mail.outbox) == 1
+    assert Escalation.objects.get().status == EscalationStatus.SENT
