@@ -622,3 +622,39 @@ def test_a_letter_whose_message_was_lost_is_sent_by_the_sweep(
     assert (before, first, second) == (0, 1, 0)
     assert len(mail.outbox) == 1
     assert Escalation.objects.get().status == EscalationStatus.SENT
+
+
+def test_the_brand_and_its_lender_of_record_get_one_email(
+    client, emailable, borrower, django_capture_on_commit_callbacks
+):
+    client.force_login(borrower)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(client, emailable)
+
+    second = client.post(
+        send_url(emailable, f"institution-{emailable.funding_institution_id}"), {"confirm": "1"}
+    )
+
+    assert second.status_code == 400
+    assert len(mail.outbox) == 1
+
+
+def test_a_sending_whose_worker_died_can_be_tried_again_later(client, emailable, borrower):
+    client.force_login(borrower)
+    confirm(client, emailable)
+    email = LetterEmail.objects.get()
+    # The worker claimed it and died: it may or may not have left.
+    LetterEmail.objects.filter(pk=email.pk).update(state=LetterEmail.State.SENDING, claimed_at=NOW)
+    retry = reverse("regulators:escalation_send_retry", args=[emailable.reference, email.escalation_id])
+
+    too_soon = client.post(retry)
+    assert LetterEmail.objects.get().state == LetterEmail.State.SENDING  # too soon: not queued again
+    with time_machine.travel(NOW + sending.STALE_CLAIM + timedelta(minutes=1), tick=False):
+        page = client.get(emailable.get_absolute_url())
+        later = client.post(retry)
+
+    assert too_soon.status_code == 302
+    assert page.context["next_step"].kind == "send_failed"
+    assert later.status_code == 302
+    email.refresh_from_db()
+    assert email.state == LetterEmail.State.QUEUED  # its task was queued on commit
