@@ -658,3 +658,17 @@ def test_a_sending_whose_worker_died_can_be_tried_again_later(client, emailable,
     assert later.status_code == 302
     email.refresh_from_db()
     assert email.state == LetterEmail.State.QUEUED  # its task was queued on commit
+
+
+def test_submitting_says_that_nothing_was_sent_yet(client, borrower):
+    from tests.complaints.test_filing import filing, incident
+    from tests.factories import LenderFactory
+
+    LenderFactory(name="小赢卡贷")
+    client.force_login(borrower)
+
+    response = client.post(reverse("complaints:create"), filing(incident(0)), follow=True)
+
+    page = response.content.decode()
+    assert "已提交到本平台" in page
+    assert "投诉还没有发给贷款方" in page
