@@ -134,6 +134,14 @@ def can_edit_letter(user: Any, complaint: Complaint) -> bool:
     return bool(actor_kinds(user, complaint) & {workflow.FILER, workflow.CASEWORKER})
 
 
+def can_send_from_app(user: Any, complaint: Complaint) -> bool:
+    """Email the letter from the platform, in the filer's name and with the filer's
+    contact details as they choose: the filer alone, while the complaint is open.
+    An advocate helps with the wording (can_edit_letter) and records what was sent, but
+    the consent to hand one's data to a lender (PIPL Art 23) is not theirs to give."""
+    return workflow.FILER in actor_kinds(user, complaint) and complaint.is_open
+
+
 def can_see_filer_phone(user: Any, complaint: Complaint) -> bool:
     """Letters show the filer's full mobile number to the filer alone, masked to others."""
     return workflow.FILER in actor_kinds(user, complaint)

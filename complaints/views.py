@@ -102,7 +102,11 @@ def _save_complaint_form(
         return redirect("complaints:edit", saved.reference), form, formset
     messages.success(
         request,
-        _("Your complaint %(reference)s was submitted. Keep adding incidents as they happen.")
+        _(
+            "Your complaint %(reference)s is submitted to this platform. It has not been sent to "
+            "the lender yet: the next step below shows how to send it. Keep adding incidents as "
+            "they happen."
+        )
         % {"reference": saved.reference},
     )
     return redirect(saved), form, formset

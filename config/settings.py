@@ -7,6 +7,7 @@ those, `manage.py check --deploy --fail-level WARNING` is clean.
 
 from __future__ import annotations
 
+import email.utils
 from datetime import timedelta
 from pathlib import Path
 
@@ -260,9 +261,16 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="lib.sms.LoggingSmsBackend")
 # Where lib.sms.FileSmsBackend (the load test's) writes.
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(DATA_DIR / "sms.jsonl"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Replies to letters the app sends come back to reply+<token>@REPLY_DOMAIN, which the
-# MTA pipes to `manage.py receive_mail` (docs/mail.md).
-REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="localhost")
+# Letters sent from the app carry Reply-To reply+<token>@REPLY_DOMAIN, so that the answer
+# comes back into the case; the MTA of this domain pipes it to `manage.py receive_mail`.
+# Without it, the domain of the sender's address.
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="") or (
+    email.utils.parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+)
+# A sent letter links the evidence package for sharing; the link works this long (a
+# lender has 15 days to answer, up to 30 when complex). Smaller packages go attached.
+EVIDENCE_SHARE_LINK_DAYS = env.int("EVIDENCE_SHARE_LINK_DAYS", default=45)
+ESCALATION_ATTACH_PACKAGE_MAX_BYTES = env.int("ESCALATION_ATTACH_PACKAGE_MAX_MB", default=5) * MB
 # Inbound mail is hostile input: more than this is kept out of every case (the admin
 # queue keeps its first bytes). Postfix's own message_size_limit is 10 MB by default.
 INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_MB", default=25) * MB
@@ -335,6 +343,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "mark-overdue-escalations": {
         "task": "escalations.tasks.mark_overdue_escalations",
         "schedule": 60 * 60,
+    },
+    # Letters confirmed while the broker was down: their sending is queued again.
+    "requeue-letter-emails": {
+        "task": "escalations.tasks.requeue_letter_emails",
+        "schedule": 10 * 60,
     },
 }
 

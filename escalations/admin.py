@@ -21,7 +21,7 @@ from . import inbound as inbound_services
 from . import schedules, workdays
 from .conduct import RULES_VERSION
 from .forms import ConductRuleAdminForm
-from .models import ConductRule, Escalation, HolidayOverride, HolidaySchedule, InboundMail
+from .models import ConductRule, Escalation, HolidayOverride, HolidaySchedule, InboundMail, LetterEmail
 
 
 class RecountsDeadlinesMixin:
@@ -334,3 +334,24 @@ class InboundMailAdmin(admin.ModelAdmin):
             ngettext("%d mail discarded.", "%d mails discarded.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(LetterEmail)
+class LetterEmailAdmin(admin.ModelAdmin):
+    """Read-only: which letters the app emailed, to where, and why one failed. The borrower
+    retries from the complaint page; admins see a failing address here."""
+
+    list_display = ("escalation", "to_address", "state", "attempts", "created", "sent_at")
+    list_filter = ("state",)
+    search_fields = ("escalation__complaint__reference", "to_address")
+    list_select_related = ("escalation",)
+    raw_id_fields = ("escalation", "requested_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

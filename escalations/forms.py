@@ -83,6 +83,48 @@ class EscalationForm(forms.Form):
 class MarkSentForm(forms.Form):
     sent_on = PastDateField(label=_("Date sent"), widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(label=_("Their reference number"), required=False, max_length=80)
+    # Empty keeps the channel recorded when it was drafted; an email the app could not
+    # send may have gone another way.
+    channel = forms.ChoiceField(
+        label=_("How"), choices=[("", _("As recorded")), *EscalationChannel.choices], required=False
+    )
+
+
+class GuidedSentForm(forms.Form):
+    """ "I have sent it", on the guided-sending page: the target is the page's."""
+
+    # Filled in with today, in the one format a date input takes whatever the language.
+    sent_on = PastDateField(
+        label=_("Date sent"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    channel = forms.ChoiceField(label=_("How"), choices=EscalationChannel.choices)
+    reference = forms.CharField(
+        label=_("Their reference number"),
+        required=False,
+        max_length=80,
+        help_text=_("The case or ticket number they gave you, if any."),
+    )
+
+
+class SendLetterForm(forms.Form):
+    """The borrower's choices on the page that shows the email before it goes."""
+
+    include_phone = forms.BooleanField(
+        label=_("Include my mobile number"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_(
+            "Lenders often find a loan by the phone number. Without it they can still answer by replying to the email."
+        ),
+    )
+    include_email = forms.BooleanField(
+        label=_("Include my email address"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_("Not needed: their reply to this email comes back to your complaint here."),
+    )
+    # The letter as shown (escalations.sending.letter_digest): a change since is refused.
+    shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 
 class AcknowledgeForm(forms.Form):

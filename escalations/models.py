@@ -654,3 +654,63 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.sender} {self.subject}"[:200]
+
+
+class LetterEmail(models.Model):
+    """The letter the borrower confirmed for the app to email, and how the sending went.
+
+    Made at confirmation with its escalation, drafted (escalations.sending): the
+    escalation turns "sent", and its clock starts, only once the mail has left. The
+    text is kept as confirmed, contact details as the borrower chose, so the mail that
+    goes is the one that was shown, and the case keeps what exactly was sent.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("could not be sent")
+
+    escalation = models.OneToOneField(
+        Escalation, verbose_name=_("escalation"), on_delete=models.CASCADE, related_name="letter_email"
+    )
+    to_address = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    # The letter as confirmed: the body's main part, and what the PDF is made from.
+    text = models.TextField(_("letter"))
+    include_phone = models.BooleanField(_("mobile number included"), default=False)
+    include_email = models.BooleanField(_("email address included"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    # What went with it: the attachments' names, and until when the package link works.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    package_link_expires_at = models.DateTimeField(_("package link works until"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("confirmed"), default=timezone.now)
+    # When the current attempt claimed it: a claim this old died with its worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter sent by email")
+        verbose_name_plural = _("letters sent by email")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["queued", "sending", "sent", "failed"]),
+                name="letteremail_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.escalation_id} → {self.to_address} ({self.state})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.SENDING)

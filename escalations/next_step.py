@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,7 @@ from complaints.models import Complaint, Status
 
 from .due import Due, due_for
 from .models import Escalation, EscalationStatus
+from .sending import is_stale
 from .workdays import WorkingCalendar
 
 
@@ -45,6 +47,9 @@ class NextStep:
     # A plain link under the button, to the form that records what was done.
     secondary_label: str = ""
     secondary_url: str = ""
+    # Sending it oneself, step by step (escalations.views.letter_guide).
+    guide_label: str = ""
+    guide_url: str = ""
 
 
 def _key(step: Any) -> str:
@@ -87,18 +92,51 @@ def _row(complaint: Complaint, escalation: Escalation) -> str:
     return f"{complaint.get_absolute_url()}#escalation-{escalation.pk}"
 
 
-def _send_to(complaint: Complaint, step: Any, *, title: str, text: str, can_record: bool) -> NextStep:
-    name = _name(step)
+def _send_to(
+    complaint: Complaint,
+    step: Any,
+    *,
+    title: str,
+    text: str,
+    can_record: bool,
+    emailable: Collection[str] = (),
+) -> NextStep:
+    name, key = _name(step), _key(step)
+    guide = {
+        "guide_label": _("Send it yourself, step by step"),
+        "guide_url": reverse("regulators:letter_guide", args=[complaint.reference, key]),
+    }
+    if key in emailable:
+        # The body takes email: the app sends it, after the borrower has seen the email.
+        return NextStep(
+            kind="send",
+            title=title % {"body": name},
+            text=text % {"body": name},
+            contacts=contacts_of(step),
+            button_label=_("Send from the app"),
+            button_url=reverse("regulators:escalation_send", args=[complaint.reference, key]),
+            secondary_label=_("Open the letter to %(body)s") % {"body": name},
+            secondary_url=_letter(complaint, key),
+            **guide,
+        )
     return NextStep(
         kind="send",
         title=title % {"body": name},
         text=text % {"body": name},
         contacts=contacts_of(step),
         button_label=_("Open the letter to %(body)s") % {"body": name},
-        button_url=_letter(complaint, _key(step)),
+        button_url=_letter(complaint, key),
         secondary_label=_("Sent it? Record the day you sent it") if can_record else "",
         secondary_url=_record_form(complaint) if can_record else "",
+        **guide,
     )
+
+
+def _email_of(escalation: Escalation) -> Any:
+    try:
+        return escalation.letter_email
+    except ObjectDoesNotExist:
+        return None
 
 
 def next_step(
@@ -110,11 +148,13 @@ def next_step(
     can_record: bool,
     allowed_statuses: Collection[str] = (),
     calendar: WorkingCalendar | None = None,
+    emailable: Collection[str] = (),
 ) -> NextStep | None:
     """The single next action on `complaint` for the person looking at it.
 
     `route` is the complaint's route (regulators.routing), `escalations` all its
-    escalations, `allowed_statuses` the status changes this viewer may make by a button.
+    escalations, `allowed_statuses` the status changes this viewer may make by a button,
+    `emailable` the target keys this viewer may have the app email (panels.emailable_keys).
     """
     if complaint.status == Status.DRAFT:
         return NextStep(
@@ -179,6 +219,7 @@ def next_step(
                 "letter we prepared, and say that the earlier body did not answer in time."
             ),
             can_record=can_record,
+            emailable=emailable,
         )
         return replace(
             step,
@@ -188,6 +229,34 @@ def next_step(
         )
 
     drafted = [e for e in escalations if e.status == EscalationStatus.DRAFTED]
+    for escalation in drafted:
+        email = _email_of(escalation)
+        if email is None:
+            continue
+        body = escalation.target_name
+        if email.in_progress and not is_stale(email, now):
+            return NextStep(
+                kind="sending",
+                title=_("Sending your letter to %(body)s…") % {"body": body},
+                text=_(
+                    "The app is emailing it. Once it has left, this page shows by when they must "
+                    "answer; their reply comes back here."
+                ),
+                button_label=_("Check again"),
+                button_url=_row(complaint, escalation),
+            )
+        if email.state == email.State.FAILED or is_stale(email, now):
+            return NextStep(
+                kind="send_failed",
+                title=_("The email to %(body)s could not be sent") % {"body": body},
+                text=_("Try again, or send the letter another way and record the day you sent it."),
+                button_label=_("Try again or send another way"),
+                button_url=_row(complaint, escalation),
+                guide_label=_("Send it yourself, step by step"),
+                guide_url=reverse(
+                    "regulators:letter_guide", args=[complaint.reference, escalation.target_key]
+                ),
+            )
     if drafted:
         escalation = drafted[0]
         body = escalation.target_name
@@ -254,6 +323,7 @@ def next_step(
                     "we prepared, and attach the answer you got."
                 ),
                 can_record=can_record,
+                emailable=emailable,
             )
             return replace(
                 step, kind="answered", title=_("The answer of %(body)s did not settle it") % {"body": body}
@@ -278,22 +348,41 @@ def next_step(
                 "or wait for an advocate: you will get a notification."
             ),
         )
-    first = following.lender is not None
+    by_email = _key(following) in emailable
+    if not contacted:
+        # Nothing has gone anywhere yet: "submitted" on this platform is not sent.
+        title = _("Submitted here. Not yet sent to %(body)s")
+        if by_email:
+            text = _(
+                "Your complaint is saved on this platform only: %(body)s has not received it. "
+                "The lender must answer a complaint first, and regulators expect you to have "
+                "asked it. Send the letter from the app: you see the email before it goes, and "
+                "we count the days from when it has left."
+            )
+        else:
+            text = _(
+                "Your complaint is saved on this platform only: %(body)s has not received it. "
+                "The lender must answer a complaint first, and regulators expect you to have "
+                "asked it. Open the letter, send it one of these ways, then record the day you "
+                "sent it: we work out by when the answer is due."
+            )
+    elif by_email:
+        title = _("Send your complaint to %(body)s")
+        text = _(
+            "Send the letter from the app: you see the email before it goes, and we count the "
+            "days from when it has left."
+        )
+    else:
+        title = _("Send your complaint to %(body)s")
+        text = _(
+            "Open the letter, send it one of these ways, then record the day you sent it: we "
+            "work out by when the answer is due."
+        )
     return _send_to(
         complaint,
         following,
-        title=_("Send your complaint to the lender, %(body)s")
-        if first
-        else _("Send your complaint to %(body)s"),
-        text=_(
-            "The lender must answer a complaint first, and regulators expect you to have asked "
-            "it. Open the letter, send it one of these ways, then record the day you sent it: "
-            "we work out by when the answer is due."
-        )
-        if first
-        else _(
-            "Open the letter, send it one of these ways, then record the day you sent it: we "
-            "work out by when the answer is due."
-        ),
+        title=title,
+        text=text,
         can_record=can_record,
+        emailable=emailable,
     )

@@ -20,8 +20,16 @@ from . import workdays
 from .conduct import breaches_for_complaint
 from .due import due_for
 from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
-from .models import AWAITING_STATUSES, Escalation, EscalationStatus
+from .models import AWAITING_STATUSES, Escalation, EscalationStatus, LetterEmail
 from .next_step import next_step
+from .sending import is_stale
+
+
+def _letter_email(escalation: Escalation) -> LetterEmail | None:
+    try:
+        return escalation.letter_email
+    except LetterEmail.DoesNotExist:
+        return None
 
 
 def _label(step: Any) -> str:
@@ -60,6 +68,28 @@ def row_form_auto_id(name: str, pk: int) -> str:
     return f"{name}{pk}_%s"
 
 
+def _takes_email(step: Any) -> bool:
+    if step.regulator is not None:
+        return bool(step.regulator.email)
+    institution = step.institution
+    return bool(
+        institution is not None
+        and institution.complaint_email
+        and institution.complaint_email_failing_since is None
+    )
+
+
+def emailable_keys(route: list[Any]) -> set[str]:
+    """The targets of the route the app can email (escalations.sending.email_route),
+    worked out from the route's own rows, without a query. A brand ("lender-12") goes to
+    its lender of record, the institution of the route's lender step."""
+    keys = {step.key for step in route if _takes_email(step)}
+    for step in route:
+        if step.role == "lender" and step.lender is not None and _takes_email(step):
+            keys.add(f"lender-{step.lender.pk}")
+    return keys
+
+
 def escalation_panel(
     user: Any,
     complaint: Complaint,
@@ -75,15 +105,29 @@ def escalation_panel(
     can_update = permissions.can_update_escalation(user, complaint)
     calendar = workdays.WorkingCalendar()
     rows = []
+    can_send = permissions.can_send_from_app(user, complaint)
     for escalation in complaint.escalations.select_related(
-        "lender", "regulator", "institution", "answer_document"
+        "lender", "regulator", "institution", "answer_document", "letter_email"
     ):
         pk, status = escalation.pk, escalation.status
+        email = _letter_email(escalation)
+        # The app is sending it: nothing to record by hand until it has left or failed.
+        sending = (
+            email is not None
+            and status == EscalationStatus.DRAFTED
+            and email.in_progress
+            and not is_stale(email, now)
+        )
+        failed = (
+            email is not None
+            and status == EscalationStatus.DRAFTED
+            and (email.state == LetterEmail.State.FAILED or is_stale(email, now))
+        )
         shows = {
-            "sent": status == EscalationStatus.DRAFTED,
+            "sent": status == EscalationStatus.DRAFTED and not sending,
             "ack": status == EscalationStatus.SENT,
             "answer": status in AWAITING_STATUSES,
-            "close": status != EscalationStatus.CLOSED,
+            "close": status != EscalationStatus.CLOSED and not sending,
         }
         forms = {
             f"{name}_form": (bound.get(f"{name}-{pk}") or cls(auto_id=row_form_auto_id(name, pk)))
@@ -110,10 +154,18 @@ def escalation_panel(
                 else None,
                 # Which form came back with errors: its <details> stays open.
                 "open": next((name for name in ROW_FORMS if f"{name}-{pk}" in bound), ""),
+                "email": email,
+                "sending": sending,
+                "send_failed": failed,
+                "stale": failed and email is not None and email.state != LetterEmail.State.FAILED,
+                "can_retry": failed and can_send,
                 **forms,
             }
         )
+    if route is None:
+        route = [] if complaint.is_draft else route_for_complaint(complaint)
     targets = route_targets(complaint, route)
+    emailable = emailable_keys(route) if can_send else set()
     form = None
     if permissions.can_record_escalation(user, complaint) and targets:
         # The next step is the first one the complaint has not been sent to.
@@ -127,6 +179,8 @@ def escalation_panel(
             "rows": rows,
             "form": form,
             "letters": targets,
+            # Where "Send from the app" is offered (the filer's, for targets that take email).
+            "emailable": sorted(emailable),
             "now": now,
         }
     }
@@ -151,6 +205,7 @@ def complaint_section(request: Any, complaint: Complaint, page: dict[str, Any]) 
             now=now,
             can_record=permissions.can_record_escalation(request.user, complaint),
             allowed_statuses={action["status"] for action in page.get("actions", ())},
+            emailable=panel["escalation_panel"]["emailable"],
         ),
         **panel,
     }

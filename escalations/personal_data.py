@@ -9,7 +9,7 @@ from typing import Any
 from accounts.privacy import Erased, PersonalData, iso
 from complaints.models import Complaint
 
-from .models import Escalation, InboundMail, LetterDraft, LetterPdf
+from .models import Escalation, InboundMail, LetterDraft, LetterEmail, LetterPdf
 
 
 def export_complaint(complaint: Complaint) -> dict[str, Any]:
@@ -33,6 +33,17 @@ def export_complaint(complaint: Complaint) -> dict[str, Any]:
             {"received": iso(m.received_at), "from": m.sender, "subject": m.subject, "state": m.state}
             for m in InboundMail.objects.filter(complaint=complaint)
         ],
+        "letters_sent_by_email": [
+            {
+                "to": m.to_address,
+                "subject": m.subject,
+                "text": m.text,
+                "state": m.state,
+                "sent_at": iso(m.sent_at),
+                "attachments": m.attachments,
+            }
+            for m in LetterEmail.objects.filter(escalation__complaint=complaint)
+        ],
     }
 
 
@@ -45,6 +56,8 @@ def erase(user: Any, now: datetime) -> Erased:
         answer="", reference="", answer_document=None, reply_token=None, message_id=""
     )
     LetterDraft.objects.filter(complaint__in=complaints).delete()
+    # The letters as emailed: the whole story with the name and any number chosen.
+    LetterEmail.objects.filter(escalation__complaint__in=complaints).delete()
     # Rendered letters hold the name, the number and the whole story.
     pdfs = LetterPdf.objects.filter(complaint__in=complaints)
     stored = [p.file for p in pdfs if p.file]
@@ -62,6 +75,7 @@ PART = PersonalData(
     models=(
         "escalations.Escalation",
         "escalations.LetterDraft",
+        "escalations.LetterEmail",
         "escalations.LetterPdf",
         "escalations.InboundMail",
     ),

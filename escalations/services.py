@@ -374,6 +374,28 @@ def escalation_mark_sent(
 
 
 @transaction.atomic
+def escalation_email_sent(*, escalation: Escalation, actor: Any, now: datetime) -> Escalation:
+    """The app's email with the letter has left (escalations.sending): the drafted
+    escalation becomes sent by email at `now`, and its deadline starts to run.
+
+    No permission check: the filer confirmed the sending (permissions.can_send_from_app)
+    before it was queued, and what has left must be recorded even if the complaint was
+    closed meanwhile. Doing it twice records it once.
+    """
+    complaint = _lock(escalation.complaint)
+    escalation = (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("lender", "regulator", "institution")
+        .get(pk=escalation.pk, complaint=complaint)
+    )
+    if escalation.status != EscalationStatus.DRAFTED:
+        return escalation
+    escalation.channel = EscalationChannel.EMAIL
+    escalation.sent_at = now
+    return _send(escalation=escalation, complaint=complaint, actor=actor, now=now)
+
+
+@transaction.atomic
 def escalation_acknowledge(
     *,
     escalation: Escalation,

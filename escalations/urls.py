@@ -54,5 +54,19 @@ urlpatterns = [
         "complaints/<ref:reference>/letters/<target:target>/letter.pdf", views.letter_pdf, name="letter_pdf"
     ),
     path("complaints/<ref:reference>/letters/<target:target>/edit/", views.letter_edit, name="letter_edit"),
+    # GET shows the email as it will go; POST with "confirm" sends it (issue 16).
+    path(
+        "complaints/<ref:reference>/letters/<target:target>/send/",
+        views.escalation_send,
+        name="escalation_send",
+    ),
+    path(
+        "complaints/<ref:reference>/letters/<target:target>/guide/", views.letter_guide, name="letter_guide"
+    ),
+    path(
+        "complaints/<ref:reference>/escalations/<int:escalation_id>/send-again/",
+        views.escalation_send_retry,
+        name="escalation_send_retry",
+    ),
     path("complaints/<ref:reference>/legal-step/", views.legal_step, name="legal_step"),
 ]

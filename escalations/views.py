@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,6 +14,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import Action
+from audit.services import audit_record
 from complaints import permissions
 from complaints.models import Complaint
 from complaints.page import render_detail
@@ -22,19 +25,21 @@ from evidence import services as evidence_services
 from evidence.validation import EvidenceRejected, safe_display_name
 from lib.china import CHINA_TZ, china_day
 
-from . import letters, pdfs
+from . import letters, pdfs, sending
 from . import services as escalations
 from .forms import (
     AcknowledgeForm,
     AnswerForm,
     CloseEscalationForm,
     EscalationForm,
+    GuidedSentForm,
     LetterForm,
     MarkSentForm,
+    SendLetterForm,
 )
 from .legal_step import legal_step_context
 from .letters import LetterTarget, resolve_target
-from .models import Escalation, LetterPdf
+from .models import Escalation, EscalationChannel, LetterPdf
 from .panels import RECORD_FORM, route_targets, row_form_auto_id
 
 # --- Escalations -----------------------------------------------------------------------
@@ -114,6 +119,7 @@ def escalation_sent(request: HttpRequest, reference: str, escalation_id: int) ->
             escalation=escalation,
             actor=request.user,
             sent_at=_moment(form.cleaned_data["sent_on"], now),
+            channel=form.cleaned_data["channel"],
             reference=form.cleaned_data["reference"],
             now=now,
         )
@@ -242,6 +248,8 @@ def letter(request: HttpRequest, reference: str, target: str) -> HttpResponse:
             "target": letter_target,
             "letter": shown,
             "can_edit": permissions.can_edit_letter(request.user, complaint),
+            "can_send": permissions.can_send_from_app(request.user, complaint)
+            and sending.takes_email(complaint, letter_target),
         },
     )
     for header, value in _PRIVATE.items():
@@ -382,3 +390,171 @@ def legal_step(request: HttpRequest, reference: str) -> HttpResponse:
     for header, value in _PRIVATE.items():
         response[header] = value
     return response
+
+
+# --- Sending from the app, and guided sending ------------------------------------------
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    for header, value in _PRIVATE.items():
+        response[header] = value
+    return response
+
+
+@login_required
+def escalation_send(request: HttpRequest, reference: str, target: str) -> HttpResponse:
+    """The email exactly as it will go (GET, or POST to change the contact details shown),
+    and with `confirm` in the POST, the sending. Nothing is sent without that field.
+
+    The filer's alone (permissions.can_send_from_app): 404 for anyone else, as for
+    editing a letter, so the page says nothing to whom may not act on it.
+    """
+    complaint, letter_target = _letter_request(request, reference, target)
+    if not permissions.can_send_from_app(request.user, complaint):
+        raise Http404
+    now = timezone.now()
+    status, notice, error = 200, "", ""
+    form = SendLetterForm(request.POST if request.method == "POST" else None)
+    choices = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    include_phone = bool(choices.get("include_phone"))
+    include_email = bool(choices.get("include_email"))
+    if request.method == "POST":
+        if request.POST.get("confirm"):
+            try:
+                sending.letter_email_request(
+                    complaint=complaint,
+                    target=letter_target,
+                    actor=request.user,
+                    include_phone=include_phone,
+                    include_email=include_email,
+                    shown_digest=choices.get("shown", ""),
+                    now=now,
+                )
+            except ComplaintError as e:
+                status, error = 400, str(e)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Sending your letter to %(body)s. This page shows when it has left; "
+                        "from then we count the days they have to answer."
+                    )
+                    % {"body": letter_target.name},
+                )
+                return _back(complaint)
+        else:
+            notice = _("Nothing was sent yet. Check the email below, then press “Send this email”.")
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    preview = sending.letter_email_preview(
+        complaint=complaint,
+        target=letter_target,
+        viewer=request.user,
+        include_phone=include_phone,
+        include_email=include_email,
+        now=now,
+    )
+    audit_record(actor=request.user, action=Action.VIEW_LETTER, complaint=complaint, detail=f"{target} send")
+    # The page always carries the digest of the letter it shows now.
+    form = SendLetterForm(
+        initial={"include_phone": include_phone, "include_email": include_email, "shown": preview.digest}
+    )
+    filer = complaint.filer
+    response = render(
+        request,
+        "escalations/send_confirm.html",
+        {
+            "complaint": complaint,
+            "target": letter_target,
+            "preview": preview,
+            "form": form,
+            "notice": notice,
+            "error": error,
+            "reply_to": _("a reply address of this platform, unique to this letter"),
+            "phone": filer.phone or "",
+            "email": filer.email or "",
+            "from_email": settings.DEFAULT_FROM_EMAIL,
+            "attach_limit_mb": settings.ESCALATION_ATTACH_PACKAGE_MAX_BYTES // (1024 * 1024),
+            "link_days": settings.EVIDENCE_SHARE_LINK_DAYS,
+            "guide_url": reverse("regulators:letter_guide", args=[complaint.reference, letter_target.key]),
+        },
+        status=status,
+    )
+    return _private(response)
+
+
+@login_required
+@require_POST
+def escalation_send_retry(request: HttpRequest, reference: str, escalation_id: int) -> HttpResponse:
+    complaint, escalation = _get_escalation(request, reference, escalation_id)
+    if not permissions.can_send_from_app(request.user, complaint):
+        raise Http404
+    try:
+        sending.letter_email_retry(escalation=escalation, actor=request.user, now=timezone.now())
+    except ComplaintError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, _("Trying again to send your letter."))
+    return _back(complaint)
+
+
+@login_required
+def letter_guide(request: HttpRequest, reference: str, target: str) -> HttpResponse:
+    """Send it yourself: where to go for this body, the letter to copy, and a one-tap
+    "I have sent it" (POST) that records the escalation like the complaint page's form."""
+    complaint, letter_target = _letter_request(request, reference, target)
+    now = timezone.now()
+    ways = sending.guide_ways(complaint, letter_target)
+    can_record = permissions.can_record_escalation(request.user, complaint)
+    form = None
+    if request.method == "POST":
+        if not can_record:
+            raise Http404
+        form = GuidedSentForm(request.POST, auto_id="guided_%s")
+        if form.is_valid():
+            try:
+                escalations.escalation_record(
+                    complaint=complaint,
+                    actor=request.user,
+                    lender=letter_target.lender,
+                    regulator=letter_target.regulator,
+                    institution=letter_target.institution,
+                    channel=form.cleaned_data["channel"],
+                    sent_at=_moment(form.cleaned_data["sent_on"], now),
+                    reference=form.cleaned_data["reference"],
+                    now=now,
+                )
+            except ComplaintError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, _("Escalation recorded."))
+                return _back(complaint)
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    elif can_record:
+        form = GuidedSentForm(
+            auto_id="guided_%s",
+            initial={
+                "channel": next((w.channel for w in ways if w.channel), EscalationChannel.ONLINE),
+                "sent_on": china_day(now),
+            },
+        )
+    shown = letters.letter_open(
+        complaint=complaint, target=letter_target, viewer=request.user, now=now, how="guide"
+    )
+    response = render(
+        request,
+        "escalations/send_guide.html",
+        {
+            "complaint": complaint,
+            "target": letter_target,
+            "ways": ways,
+            "letter": shown,
+            "length": len(shown.text),
+            "form": form,
+            "can_send": permissions.can_send_from_app(request.user, complaint)
+            and sending.takes_email(complaint, letter_target),
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+    return _private(response)

@@ -11,6 +11,8 @@ urlpatterns = [
     # The package for sharing keeps the old name: every link to "the package" gets the
     # copies without location data; the originals are behind a warning page.
     path("complaints/<ref:reference>/package.zip", views.package_download, name="package"),
+    # No login: the signed, expiring token is the permission (evidence/share.py).
+    path("shared/<str:token>/package.zip", views.shared_package, name="shared_package"),
     path("complaints/<ref:reference>/originals/", views.originals, name="originals"),
     path("complaints/<ref:reference>/originals.zip", views.originals_download, name="package_originals"),
     path("complaints/<ref:reference>/manifest/", views.manifest, name="manifest"),

@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from complaints.models import Complaint, Status
 from complaints.page import render_detail
 from complaints.permissions import get_complaint_for_user
 from complaints.services import ComplaintError
@@ -19,7 +21,7 @@ from lib import ratelimit
 from lib.ranged import ranged_file_response
 from lib.responses import too_many_requests
 
-from . import package, services
+from . import package, services, share
 from .models import Evidence, Reading
 from .panel import CAPTION_FORM
 from .permissions import get_evidence_for_user
@@ -170,6 +172,31 @@ def _package_response(request: HttpRequest, reference: str, kind: str) -> HttpRe
     response["Content-Disposition"] = content_disposition_header(True, name)
     for header, value in _HOSTILE_HEADERS.items():
         response[header] = value
+    return response
+
+
+@require_GET
+def shared_package(request: HttpRequest, token: str) -> HttpResponse:
+    """The package for sharing, fetched by a lender or regulator through the link in a
+    letter the app sent (evidence.share): no account, the signed token is the permission.
+    Anything wrong with the token, or a complaint gone since, is the same 404."""
+    now = timezone.now()
+    shared = share.share_link_read(token, now=now)
+    if shared is None:
+        raise Http404
+    complaint = Complaint.objects.filter(pk=shared.complaint_id).exclude(status=Status.DRAFT).first()
+    if complaint is None:
+        raise Http404
+    items = share.shared_evidence(complaint, shared.upto)
+    package.package_opened(complaint=complaint, actor=None, kind=f"{package.SHARING} (link sent by email)")
+    response = StreamingHttpResponse(
+        package.stream_package(complaint, items, package.SHARING), content_type="application/zip"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"evidence-{complaint.reference}.zip")
+    for header, value in _HOSTILE_HEADERS.items():
+        response[header] = value
+    # The token is in the address: it must not travel on to another site.
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
