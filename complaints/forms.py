@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -85,18 +87,25 @@ class ComplaintForm(forms.ModelForm):
             "loan_amount": _("Optional. Share only what you want to share."),
         }
 
-    def __init__(self, *args: Any, funder_links: list[BrandFunder] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, funder_links: Callable[[], list[BrandFunder]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.funder_links = funder_links or []
+        # Looked up only when needed (a lender ticked, or the page shown): a filing that
+        # ticks none and succeeds costs no query for them.
+        self._find_funder_links = funder_links or list
         self.fields["consent_sensitive"].widget.attrs.update({"class": "form-check-input"})
         # Without known funders the question is left out of the page (the script on the
         # filing page asks again once the brand is typed); the typed name then decides.
-        self.fields["funder_choice"].choices = funder_choices(self.funder_links) if self.funder_links else []
+        self.fields["funder_choice"].choices = lambda: (
+            funder_choices(self.funder_links) if self.funder_links else []
+        )
         self.fields["funder_choice"].widget.attrs.update({"class": "form-check-input"})
         if self.instance.pk:
             self.fields["lender_name"].initial = self.instance.lender.name
             if self.instance.funding_institution_id:
                 self.fields["funding_name"].initial = self.instance.funding_institution.name
+            if self.instance.funding_institution_id and not self.is_bound:
                 offered = {link.institution_id for link in self.funder_links}
                 funder_id = self.instance.funding_institution_id
                 self.fields["funder_choice"].initial = str(funder_id) if funder_id in offered else ""
@@ -127,9 +136,15 @@ class ComplaintForm(forms.ModelForm):
             ),
         )
 
+    @cached_property
+    def funder_links(self) -> list[BrandFunder]:
+        return self._find_funder_links()
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         choice = cleaned.get("funder_choice") or ""
+        if not choice:
+            return cleaned
         chosen = next((link for link in self.funder_links if str(link.institution_id) == choice), None)
         if chosen is not None:
             # A ticked lender wins over what the name box still holds.

@@ -62,7 +62,9 @@ def _save_complaint_form(
     request: HttpRequest, complaint: Complaint | None
 ) -> tuple[HttpResponse | None, ComplaintForm, Any]:
     """Validate the filing form; on success save the draft and maybe submit it."""
-    form = ComplaintForm(request.POST, instance=complaint, funder_links=_funder_links(request, complaint))
+    form = ComplaintForm(
+        request.POST, instance=complaint, funder_links=lambda: _funder_links(request, complaint)
+    )
     formset = IncidentFormSet(request.POST, prefix="incidents")
     wants_submit = request.POST.get("action") == "submit"
     if not (form.is_valid() and formset.is_valid()):
@@ -127,7 +129,7 @@ def create(request: HttpRequest) -> HttpResponse:
     else:
         form = ComplaintForm(
             initial={"lender_name": request.GET.get("lender", "")[:120]},
-            funder_links=_funder_links(request, None),
+            funder_links=lambda: _funder_links(request, None),
         )
         formset = IncidentFormSet(prefix="incidents")
     return render(
@@ -154,7 +156,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
         if response is not None:
             return response
     else:
-        form = ComplaintForm(instance=complaint, funder_links=_funder_links(request, complaint))
+        form = ComplaintForm(instance=complaint, funder_links=lambda: _funder_links(request, complaint))
         formset = IncidentFormSet(prefix="incidents")
     return render(
         request,
