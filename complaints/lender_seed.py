@@ -77,6 +77,10 @@ DOUDOUQIAN = (
     "http://www.yingsewang.cn/post/31210.html（二手资料：豆豆钱为维信金科旗下产品，运营主体为上海维信荟智金融科技有限公司；"
     "资金方动态匹配，以合同为准）"
 )
+HUANBEI = (
+    "http://www.looktmt.com/0076/781/66042249441.html（Tao财经《起底还呗》，二手资料：“还呗”运营方为上海数禾信息科技有限公司，"
+    "助贷平台，合作方包括银行和消费金融公司）"
+)
 FENQILE = (
     "http://www.digipub.cc/dy/article/KJ3EILPC05566TBX.html（二手资料：深圳市分期乐网络科技有限公司经营“分期乐”；"
     "所引判决中放款方为银行、代偿方为深圳市乐信融资担保有限公司）"
@@ -435,6 +439,53 @@ SEED_LENDERS: list[dict[str, object]] = [
     },
 ]
 
+SEED_LENDERS += [
+    {
+        "name": "还呗",
+        "other_names": ["数禾科技"],
+        "licence_type": LicenceType.PLATFORM,
+        "pinyin": "huanbei",
+        "initials": "hb",
+        "source": HUANBEI,
+        "operator": "shanghai-shuhe-information",
+    },
+    {
+        "name": "甜橙借钱",
+        "other_names": [],
+        "licence_type": LicenceType.OTHER,
+        "pinyin": "tianchengjieqian",
+        "initials": "tcjq",
+        "source": "http://www.senqingzn.com/dy/article/K415LS5S0556BOXD.html（二手资料：背靠中国电信的借贷平台，黑猫投诉逾6.8万条）",
+    },
+    {
+        "name": "极融",
+        "other_names": [],
+        "licence_type": LicenceType.PLATFORM,
+        "pinyin": "jirong",
+        "initials": "jr",
+        "source": (
+            "https://hknews.cc/article/67e381af9b3713cc83f82a17.html；https://www.caizhongshe.cn/news-5297375490526008967.html"
+            "（二手资料：嘉银科技旗下助贷平台，与你我贷并列）"
+        ),
+    },
+    {
+        "name": "借贷宝",
+        "other_names": [],
+        "licence_type": LicenceType.OTHER,
+        "pinyin": "jiedaibao",
+        "initials": "jdb",
+        "source": "https://hknews.cc/article/67e381af9b3713cc83f82a17.html（二手资料：央视3·15晚会以“电子签高利贷”点名）",
+    },
+    {
+        "name": "人人信",
+        "other_names": [],
+        "licence_type": LicenceType.OTHER,
+        "pinyin": "renrenxin",
+        "initials": "rrx",
+        "source": "https://hknews.cc/article/67e381af9b3713cc83f82a17.html（二手资料：央视3·15晚会以“电子签高利贷”点名）",
+    },
+]
+
 # Operators of brands already listed, where a page names the company.
 SEED_OPERATORS: dict[str, str] = {"分期乐": "shenzhen-fenqile-network"}
 
@@ -585,6 +636,15 @@ SEED_INSTITUTIONS: list[dict[str, object]] = [
         "province": Province.GUANGDONG,
         "city_code": "440300",  # 深圳市
         "source": FENQILE,
+        "brands": [],
+    },
+    {
+        "seed_key": "shanghai-shuhe-information",
+        "name": "上海数禾信息科技有限公司",
+        "short_names": ["数禾科技"],
+        "licence_type": LicenceType.PLATFORM,
+        "province": Province.SHANGHAI,
+        "source": HUANBEI,
         "brands": [],
     },
     {
