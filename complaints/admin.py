@@ -45,11 +45,31 @@ MANY_COMPLAINTS = 5
 
 
 class AdminEditedMixin:
-    """Marks rows an admin saved, so that seeding never overwrites them."""
+    """Marks rows an admin saved, so that seeding never overwrites them, and records each
+    changed field with the editor (as an import does)."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        obj.admin_edited = timezone.now()
+        now = timezone.now()
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        obj.admin_edited = now
         super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+        def cell(row: Any, name: str) -> str:
+            value = getattr(row, name, "")
+            return "" if value is None else str(value)
+
+        changes = (
+            [(name, cell(before, name), cell(obj, name)) for name in form.changed_data if hasattr(obj, name)]
+            if before is not None
+            else [("", "", str(obj))]
+        )
+        registry.registry_changes_record(
+            entry=obj,
+            changes=[c for c in changes if c[1] != c[2]],
+            source=RegistryChange.Source.ADMIN,
+            actor=request.user,
+            now=now,
+        )
 
 
 def _merge_into_first(
@@ -316,7 +336,7 @@ class LenderAdmin(RegistryCsvMixin, AdminEditedMixin, admin.ModelAdmin):
             brands=Lender.objects.select_related("operator", "merged_into").order_by("pk")
         )
 
-    @admin.display(description=_("Changes by import"))
+    @admin.display(description=_("Who changed what, and when"))
     def change_history(self, obj: Lender) -> str:
         return _change_history(list(obj.changes.all()[:50]) if obj.pk else [])
 
@@ -407,7 +427,7 @@ class InstitutionAdmin(RegistryCsvMixin, AdminEditedMixin, VersionedAdminMixin, 
             .order_by("pk")
         )
 
-    @admin.display(description=_("Changes by import"))
+    @admin.display(description=_("Who changed what, and when"))
     def change_history(self, obj: Institution) -> str:
         return _change_history(list(obj.changes.all()[:50]) if obj.pk else [])
 

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from lib import versions
 
-from .models import COMPLAINTS_VERSION, BrandFunder, Complaint, Institution, Lender, Verification
+from .models import (
+    COMPLAINTS_VERSION,
+    BrandFunder,
+    Complaint,
+    Institution,
+    Lender,
+    RegistryChange,
+    Verification,
+)
 
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
@@ -194,3 +202,37 @@ def brands_merge(*, keep: Lender, duplicates: QuerySet[Lender] | list[Lender]) -
     if moved:
         versions.bump(COMPLAINTS_VERSION)
     return moved
+
+
+def registry_changes_record(
+    *,
+    entry: Lender | Institution,
+    changes: list[tuple[str, str, str]],
+    source: str,
+    actor: Any,
+    now: Any,
+    detail: str = "",
+) -> list[RegistryChange]:
+    """Record who changed which fields of a brand or an institution, and how (an import
+    and its file, or the admin form): (field, before, after); an empty field means added."""
+    label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{actor.get_role_display()}: {actor.username}"[:160]
+    else:
+        actor = None
+    owner = "institution" if isinstance(entry, Institution) else "brand"
+    rows = [
+        RegistryChange(
+            **{owner: entry},
+            field=name,
+            old=old,
+            new=new,
+            source=source,
+            source_detail=detail[:200],
+            actor=actor,
+            actor_label=label,
+            created=now,
+        )
+        for name, old, new in changes
+    ]
+    return RegistryChange.objects.bulk_create(rows)

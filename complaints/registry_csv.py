@@ -46,7 +46,7 @@ from .models import (
     RegistryChange,
     Verification,
 )
-from .registry import clean_name, institution_find
+from .registry import clean_name, institution_find, registry_changes_record
 
 MAX_IMPORT_ROWS = 2000
 MAX_SOURCE_CHARS = 2000
@@ -641,12 +641,6 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _actor_label(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return ""
-    return f"{actor.get_role_display()}: {actor.username}"[:160]
-
-
 def _save_institution(plan: RowPlan, now: datetime) -> None:
     institution = plan.instance
     institution.admin_edited = now
@@ -714,8 +708,6 @@ def import_apply(
         raise RegistryImportError(
             _("The file overwrites edits an admin made after it was exported. Tick the box to confirm that.")
         )
-    label = _actor_label(actor)
-    actor = actor if label else None
     save = _save_institution if kind == INSTITUTIONS else _save_brand
     owner = "institution" if kind == INSTITUTIONS else "brand"
     result = ImportResult()
@@ -730,17 +722,14 @@ def import_apply(
                 _("Row %(row)d could not be saved (%(error)s); nothing was imported.")
                 % {"row": plan.row, "error": e}
             ) from e
-        changes = (
-            [RegistryChange(field="", old="", new=plan.instance.name)]
-            if created
-            else [RegistryChange(field=name, old=old, new=new) for name, old, new in plan.differences]
+        registry_changes_record(
+            entry=plan.instance,
+            changes=[("", "", plan.instance.name)] if created else plan.differences,
+            source=RegistryChange.Source.IMPORT,
+            actor=actor,
+            now=now,
+            detail=file_name,
         )
-        for change in changes:
-            setattr(change, owner, plan.instance)
-            change.source = RegistryChange.Source.IMPORT
-            change.source_detail = file_name[:200]
-            change.actor, change.actor_label, change.created = actor, label, now
-        RegistryChange.objects.bulk_create(changes)
         audit_record(
             actor=actor,
             action=Action.DIRECTORY_EDIT,

@@ -142,3 +142,31 @@ def test_it_refuses_an_advocate_even_with_staff_access_and_permissions(client, s
         assert response.status_code == 403
     assert not Institution.objects.filter(name="乙").exists()
     assert not Lender.objects.filter(name="乙").exists()
+
+
+def test_an_edit_in_the_admin_form_is_recorded_with_its_editor(client, admin_user):
+    institution = InstitutionFactory(name="甲公司", hotline="111")
+    client.force_login(admin_user)
+    form = {
+        "name": "甲公司",
+        "short_names": "",
+        "licence_type": "other",
+        "hotline": "222",
+        "confirmed": "on",
+        "sources-TOTAL_FORMS": "0",
+        "sources-INITIAL_FORMS": "0",
+    }
+
+    response = client.post(reverse("admin:complaints_institution_change", args=[institution.pk]), form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = RegistryChange.objects.get(institution=institution)
+    assert (change.field, change.old, change.new, change.source, change.actor) == (
+        "hotline",
+        "111",
+        "222",
+        "admin",
+        admin_user,
+    )
+    page = client.get(reverse("admin:complaints_institution_change", args=[institution.pk])).content.decode()
+    assert "<code>hotline</code>" in page
