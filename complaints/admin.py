@@ -1,19 +1,27 @@
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from lib.admin import VersionedAdminMixin
 
-from . import registry
+from . import registry, registry_csv
 from .models import (
     COMPLAINTS_VERSION,
     BrandFunder,
@@ -22,7 +30,10 @@ from .models import (
     Institution,
     InstitutionSource,
     Lender,
+    LicenceType,
     Outcome,
+    Province,
+    RegistryChange,
     TimelineEvent,
     Verification,
 )
@@ -34,11 +45,31 @@ MANY_COMPLAINTS = 5
 
 
 class AdminEditedMixin:
-    """Marks rows an admin saved, so that seeding never overwrites them."""
+    """Marks rows an admin saved, so that seeding never overwrites them, and records each
+    changed field with the editor (as an import does)."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        obj.admin_edited = timezone.now()
+        now = timezone.now()
+        before = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        obj.admin_edited = now
         super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+        def cell(row: Any, name: str) -> str:
+            value = getattr(row, name, "")
+            return "" if value is None else str(value)
+
+        changes = (
+            [(name, cell(before, name), cell(obj, name)) for name in form.changed_data if hasattr(obj, name)]
+            if before is not None
+            else [("", "", str(obj))]
+        )
+        registry.registry_changes_record(
+            entry=obj,
+            changes=[c for c in changes if c[1] != c[2]],
+            source=RegistryChange.Source.ADMIN,
+            actor=request.user,
+            now=now,
+        )
 
 
 def _merge_into_first(
@@ -55,6 +86,194 @@ def _merge_into_first(
         _("Merged %(count)d entries into “%(name)s”; %(moved)d complaints moved.")
         % {"count": len(rows) - 1, "name": keep.name, "moved": moved},
         messages.SUCCESS,
+    )
+
+
+IMPORT_WAIT_SECONDS = 30 * 60
+IMPORT_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+class CsvUploadForm(forms.Form):
+    MAX_BYTES = 2 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("UTF-8 or GB18030 (Excel's default), up to 2 MB.")
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
+
+
+class RegistryCsvMixin:
+    """Export all, and import with an all-or-nothing preview (complaints/registry_csv.py).
+
+    For administrators only: an advocate given staff access and model permissions still
+    may not, since a file rewrites the registry wholesale, routes included."""
+
+    csv_kind = ""
+    change_list_template = "admin/complaints/registry_change_list.html"
+
+    def _may_csv(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and (user.is_superuser or getattr(user, "is_admin_role", False)))
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return self._may_csv(request) and self.has_view_permission(request)  # type: ignore[attr-defined]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return (
+            self._may_csv(request)
+            and self.has_add_permission(request)  # type: ignore[attr-defined]
+            and self.has_change_permission(request)  # type: ignore[attr-defined]
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        site = self.admin_site  # type: ignore[attr-defined]
+        return [
+            path(
+                "import/",
+                site.admin_view(self.import_csv_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            path(
+                "export/",
+                site.admin_view(self.export_csv_view),
+                name=f"{opts.app_label}_{opts.model_name}_export",
+            ),
+            *super().get_urls(),  # type: ignore[misc]
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        extra_context = {
+            **(extra_context or {}),
+            "has_import_permission": self.has_import_permission(request),
+            "has_export_permission": self.has_export_permission(request),
+        }
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+    def _export(self) -> str:
+        raise NotImplementedError
+
+    def export_csv_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        filename = f"{self.csv_kind}-{timezone.localdate():%Y%m%d}.csv"
+        return HttpResponse(
+            self._export(),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    def _import_key(self, request: HttpRequest, token: str) -> str:
+        # Tied to the admin and the kind: a token seen by someone else confirms nothing.
+        return f"registry:import:{self.csv_kind}:{request.user.pk}:{token}"
+
+    def import_csv_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload, preview, confirm. The uploaded bytes wait in the cache under a random
+        token between the two steps; the confirmation applies the file only if the
+        registry is still as the preview saw it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta  # type: ignore[attr-defined]
+        here = f"admin:{opts.app_label}_{opts.model_name}_import"
+        preview, token, form = None, "", CsvUploadForm()
+        if request.method == "POST" and "confirm" in request.POST:
+            token = request.POST.get("token", "")
+            stored = cache.get(self._import_key(request, token)) if IMPORT_TOKEN.fullmatch(token) else None
+            if stored is None:
+                self.message_user(  # type: ignore[attr-defined]
+                    request, gettext("The preview has expired. Upload the file again."), messages.ERROR
+                )
+                return redirect(here)
+            file_name, data = stored
+            try:
+                result = registry_csv.import_apply(
+                    data=data,
+                    kind=self.csv_kind,
+                    actor=request.user,
+                    now=timezone.now(),
+                    file_name=file_name,
+                    expected_digest=request.POST.get("digest", ""),
+                    overwrite_confirmed=bool(request.POST.get("overwrite_ok")),
+                )
+            except registry_csv.RegistryImportError as e:
+                self.message_user(request, str(e), messages.ERROR)  # type: ignore[attr-defined]
+                preview = registry_csv.import_preview(data=data, kind=self.csv_kind)
+            else:
+                if not result.errors:
+                    cache.delete(self._import_key(request, token))
+                    for entry in result.created:
+                        self.log_addition(request, entry, [{"added": {}}])  # type: ignore[attr-defined]
+                    for entry in result.updated:
+                        self.log_change(request, entry, gettext("Changed by CSV import."))  # type: ignore[attr-defined]
+                    self.message_user(  # type: ignore[attr-defined]
+                        request,
+                        gettext("Import finished: %(created)d added, %(updated)d changed.")
+                        % {"created": len(result.created), "updated": len(result.updated)},
+                        messages.SUCCESS,
+                    )
+                    return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                preview = registry_csv.import_preview(data=data, kind=self.csv_kind)
+        elif request.method == "POST":
+            form = CsvUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                data = upload.read()
+                try:
+                    preview = registry_csv.import_preview(data=data, kind=self.csv_kind)
+                except registry_csv.RegistryImportError as e:
+                    form.add_error("file", str(e))
+                else:
+                    token = secrets.token_urlsafe(24)
+                    cache.set(self._import_key(request, token), (upload.name, data), IMPORT_WAIT_SECONDS)
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "opts": opts,
+            "title": gettext("Import %(what)s from CSV") % {"what": opts.verbose_name_plural},
+            "form": form,
+            "preview": preview,
+            "token": token,
+            "columns": registry_csv.export_columns(self.csv_kind),
+            "licence_types": LicenceType.choices,
+            "provinces": Province.choices,
+            "states": Verification.choices,
+            "is_brands": self.csv_kind == registry_csv.BRANDS,
+        }
+        return TemplateResponse(request, "admin/complaints/registry_import.html", context)
+
+
+def _change_history(rows: list[RegistryChange]) -> str:
+    if not rows:
+        return gettext("No changes recorded.")
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table>",
+        gettext("When"),
+        gettext("Who"),
+        gettext("How"),
+        gettext("Field"),
+        gettext("Before"),
+        gettext("After"),
+        format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} {}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(c.created).strftime("%Y-%m-%d %H:%M"),
+                    c.actor_label,
+                    c.get_source_display(),
+                    c.source_detail,
+                    c.field or gettext("(added)"),
+                    c.old,
+                    c.new,
+                )
+                for c in rows
+            ),
+        ),
     )
 
 
@@ -86,7 +305,8 @@ class BrandNeedsChecking(admin.SimpleListFilter):
 
 
 @admin.register(Lender)
-class LenderAdmin(AdminEditedMixin, admin.ModelAdmin):
+class LenderAdmin(RegistryCsvMixin, AdminEditedMixin, admin.ModelAdmin):
+    csv_kind = registry_csv.BRANDS
     list_display = (
         "name",
         "licence_type",
@@ -100,7 +320,7 @@ class LenderAdmin(AdminEditedMixin, admin.ModelAdmin):
     search_fields = ("name", "other_names", "pinyin", "initials", "operator__name", "funders__name")
     list_select_related = ("merged_into", "operator")
     autocomplete_fields = ("merged_into", "operator")
-    readonly_fields = ("named_by", "admin_edited", "created", "updated")
+    readonly_fields = ("named_by", "admin_edited", "created", "updated", "change_history")
     inlines = (BrandFunderInline,)
     actions = ("confirm", "merge")
 
@@ -110,6 +330,15 @@ class LenderAdmin(AdminEditedMixin, admin.ModelAdmin):
     @admin.display(description=_("complaints"), ordering="_complaints")
     def complaint_count(self, obj: Lender) -> int:
         return obj._complaints  # type: ignore[attr-defined]
+
+    def _export(self) -> str:
+        return registry_csv.brands_export_csv(
+            brands=Lender.objects.select_related("operator", "merged_into").order_by("pk")
+        )
+
+    @admin.display(description=_("Who changed what, and when"))
+    def change_history(self, obj: Lender) -> str:
+        return _change_history(list(obj.changes.all()[:50]) if obj.pk else [])
 
     @admin.action(description=_("Confirm the selected lenders"))
     def confirm(self, request: HttpRequest, queryset: QuerySet[Lender]) -> None:
@@ -157,7 +386,8 @@ class InstitutionNeedsChecking(admin.SimpleListFilter):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(AdminEditedMixin, VersionedAdminMixin, admin.ModelAdmin):
+class InstitutionAdmin(RegistryCsvMixin, AdminEditedMixin, VersionedAdminMixin, admin.ModelAdmin):
+    csv_kind = registry_csv.INSTITUTIONS
     versions_bumped = (COMPLAINTS_VERSION,)
     list_display = (
         "name",
@@ -172,7 +402,7 @@ class InstitutionAdmin(AdminEditedMixin, VersionedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "short_names", "=credit_code")
     list_select_related = ("merged_into",)
     autocomplete_fields = ("merged_into",)
-    readonly_fields = ("named_by", "seed_key", "admin_edited", "created", "updated")
+    readonly_fields = ("named_by", "seed_key", "admin_edited", "created", "updated", "change_history")
     inlines = (InstitutionSourceInline,)
     actions = ("confirm", "merge")
 
@@ -189,6 +419,17 @@ class InstitutionAdmin(AdminEditedMixin, VersionedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("complaints"), ordering="_complaints")
     def complaint_count(self, obj: Institution) -> int:
         return obj._complaints  # type: ignore[attr-defined]
+
+    def _export(self) -> str:
+        return registry_csv.institutions_export_csv(
+            institutions=Institution.objects.select_related("merged_into")
+            .prefetch_related("sources")
+            .order_by("pk")
+        )
+
+    @admin.display(description=_("Who changed what, and when"))
+    def change_history(self, obj: Institution) -> str:
+        return _change_history(list(obj.changes.all()[:50]) if obj.pk else [])
 
     @admin.action(description=_("Confirm the selected institutions"))
     def confirm(self, request: HttpRequest, queryset: QuerySet[Institution]) -> None:

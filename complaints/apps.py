@@ -9,6 +9,7 @@ class ComplaintsConfig(AppConfig):
     def ready(self) -> None:
         from accounts.privacy import register
 
-        from .personal_data import PART
+        from .personal_data import PART, REGISTRY_PART
 
         register(PART)
+        register(REGISTRY_PART)

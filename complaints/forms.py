@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Fieldset, Layout
+from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from lib.dates import PastDateField, PastDateTimeField
 from lib.phones import normalize_phone
 
-from .models import Complaint, Incident, Outcome
+from .models import BrandFunder, Complaint, Incident, Outcome
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -34,6 +36,16 @@ class ComplaintForm(forms.ModelForm):
             "which regulator supervises the loan."
         ),
         widget=forms.TextInput(attrs={"list": "funder-names", "autocomplete": "off"}),
+    )
+    # "Which of these is on your contract?": the brand's known funders (set in __init__),
+    # and "not listed / I don't know", which leaves the typed name (if any) to decide.
+    funder_choice = forms.ChoiceField(
+        label=_("Which of these is on your contract?"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Look in the contract for 出借人 or 贷款人. The ones lending through the app now come first."
+        ),
     )
     consent_sensitive = forms.BooleanField(
         label=_(
@@ -75,13 +87,28 @@ class ComplaintForm(forms.ModelForm):
             "loan_amount": _("Optional. Share only what you want to share."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, funder_links: Callable[[], list[BrandFunder]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Looked up only when needed (a lender ticked, or the page shown): a filing that
+        # ticks none and succeeds costs no query for them.
+        self._find_funder_links = funder_links or list
         self.fields["consent_sensitive"].widget.attrs.update({"class": "form-check-input"})
+        # Without known funders the question is left out of the page (the script on the
+        # filing page asks again once the brand is typed); the typed name then decides.
+        self.fields["funder_choice"].choices = lambda: (
+            funder_choices(self.funder_links) if self.funder_links else []
+        )
+        self.fields["funder_choice"].widget.attrs.update({"class": "form-check-input"})
         if self.instance.pk:
             self.fields["lender_name"].initial = self.instance.lender.name
             if self.instance.funding_institution_id:
                 self.fields["funding_name"].initial = self.instance.funding_institution.name
+            if self.instance.funding_institution_id and not self.is_bound:
+                offered = {link.institution_id for link in self.funder_links}
+                funder_id = self.instance.funding_institution_id
+                self.fields["funder_choice"].initial = str(funder_id) if funder_id in offered else ""
         self.fields["province"].choices = [("", _("— choose —")), *list(self.fields["province"].choices)[1:]]
         self.fields["loan_amount"].widget.attrs.update({"inputmode": "decimal", "min": "0"})
         self.helper = FormHelper()
@@ -91,6 +118,7 @@ class ComplaintForm(forms.ModelForm):
             Fieldset(
                 _("1. Who is collecting"),
                 "lender_name",
+                HTML('{% include "complaints/_funder_choice.html" %}'),
                 "funding_name",
                 "filer_relation",
                 "province",
@@ -108,11 +136,56 @@ class ComplaintForm(forms.ModelForm):
             ),
         )
 
+    @cached_property
+    def funder_links(self) -> list[BrandFunder]:
+        return self._find_funder_links()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        choice = cleaned.get("funder_choice") or ""
+        if not choice:
+            return cleaned
+        chosen = next((link for link in self.funder_links if str(link.institution_id) == choice), None)
+        if chosen is not None:
+            # A ticked lender wins over what the name box still holds.
+            cleaned["funding_name"] = chosen.institution.name
+        elif choice == NOT_LISTED:
+            # "None of these": a listed name left in the box (from an earlier save) goes.
+            typed = " ".join(cleaned.get("funding_name", "").split()).casefold()
+            if any(typed == link.institution.name.casefold() for link in self.funder_links):
+                cleaned["funding_name"] = ""
+        return cleaned
+
     def clean_loan_amount(self) -> Any:
         amount = self.cleaned_data.get("loan_amount")
         if amount is not None and amount < 0:
             raise forms.ValidationError(_("The amount cannot be negative."))
         return amount
+
+
+NOT_LISTED = "not_listed"
+
+
+def funder_label(link: BrandFunder) -> str:
+    """A funder as the borrower reads it: its name, kind and place, and for a pairing that
+    ended, that it did (曾经的合作机构)."""
+    institution = link.institution
+    parts = [institution.name, str(institution.get_licence_type_display())]
+    if institution.province:
+        parts.append(str(institution.get_province_display()))
+    if not getattr(link, "current", True):
+        if link.until is not None:
+            parts.append(str(_("Former partner (until %(year)s)") % {"year": link.until.year}))
+        else:
+            parts.append(str(_("Not yet lending through it")))
+    return " · ".join(parts)
+
+
+def funder_choices(links: list[BrandFunder]) -> list[tuple[str, str]]:
+    return [
+        *((str(link.institution_id), funder_label(link)) for link in links),
+        (NOT_LISTED, str(_("Not listed, or I don't know"))),
+    ]
 
 
 class LendersForm(forms.Form):

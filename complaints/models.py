@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -393,6 +394,19 @@ class BrandFunder(models.Model):
     def __str__(self) -> str:
         return f"{self.brand} → {self.institution}"
 
+    def is_current(self, today: date | None = None) -> bool:
+        """Whether the pairing holds on `today` (China's date by default): one whose `until`
+        lies ahead still holds; one that starts later does not yet."""
+        today = today or timezone.localdate()
+        return (self.since is None or self.since <= today) and (self.until is None or self.until >= today)
+
+    @staticmethod
+    def current_q(today: date) -> models.Q:
+        """The same rule as a query, on the links themselves."""
+        return (models.Q(since__isnull=True) | models.Q(since__lte=today)) & (
+            models.Q(until__isnull=True) | models.Q(until__gte=today)
+        )
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -726,3 +740,54 @@ class TimelineEvent(models.Model):
         if self.kind == self.Kind.INCIDENT and self.note in HarassmentKind.values:
             return str(HarassmentKind(self.note).label)
         return self.note
+
+
+class RegistryChange(models.Model):
+    """One field of a brand or an institution changed by an admin's import: who, when,
+    from which file, before and after. Append-only, like the regulator directory's record."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", _("CSV import")
+        ADMIN = "admin", _("Admin form")
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    brand = models.ForeignKey(
+        Lender,
+        verbose_name=_("brand"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    field = models.CharField(_("field"), max_length=60, blank=True)
+    old = models.TextField(_("before"), blank=True)
+    new = models.TextField(_("after"), blank=True)
+    source = models.CharField(_("how"), max_length=12, choices=Source.choices)
+    # The uploaded file's name, so a change can be traced to the spreadsheet it came from.
+    source_detail = models.CharField(_("from"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept when the account is erased: the record still says which role acted.
+    actor_label = models.CharField(_("who (at the time)"), max_length=160, blank=True)
+    created = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("registry change")
+        verbose_name_plural = _("registry changes")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.institution or self.brand} · {self.field or '+'}"

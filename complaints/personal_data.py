@@ -11,7 +11,7 @@ from typing import Any
 from accounts.privacy import Erased, PersonalData, iso, placeholder_account
 from lib import versions
 
-from .models import COMPLAINTS_VERSION, Complaint, Incident, TimelineEvent
+from .models import COMPLAINTS_VERSION, Complaint, Incident, RegistryChange, TimelineEvent
 
 ComplaintExport = Callable[[Complaint], dict[str, Any]]
 
@@ -92,4 +92,16 @@ PART = PersonalData(
     export=export,
     erase=erase,
     models=("complaints.Complaint", "complaints.Incident", "complaints.TimelineEvent"),
+)
+
+
+def _erase_registry_changes(user: Any, now: datetime) -> Erased:
+    # The record of who changed the registry stays (what changed is the point of it); the
+    # person is reduced to their role, as in the audit trail.
+    RegistryChange.objects.filter(actor=user).update(actor_label=str(user.get_role_display()), actor=None)
+    return Erased()
+
+
+REGISTRY_PART = PersonalData(
+    name="complaints-registry", erase=_erase_registry_changes, models=("complaints.RegistryChange",)
 )

@@ -9,6 +9,7 @@ institution also by its unified social credit code.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -17,7 +18,15 @@ from django.utils import timezone
 
 from lib import versions
 
-from .models import COMPLAINTS_VERSION, BrandFunder, Complaint, Institution, Lender
+from .models import (
+    COMPLAINTS_VERSION,
+    BrandFunder,
+    Complaint,
+    Institution,
+    Lender,
+    RegistryChange,
+    Verification,
+)
 
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
@@ -109,12 +118,17 @@ def brands_matching(query: str, *, limit: int = 20) -> list[Lender]:
     return list(qs.order_by("name")[:limit])
 
 
-def current_funders(brand: Lender | None, *, ranked: bool = False) -> list[BrandFunder]:
-    """A brand's funders: current pairings first, ended ones last. `ranked` puts those named
-    in the most complaints about the brand first (the filing form's "which of these is on
-    your contract?"); routing only needs the links, not a count over every complaint."""
+def current_funders(
+    brand: Lender | None, *, ranked: bool = False, today: date | None = None
+) -> list[BrandFunder]:
+    """A brand's funders, the likely ones first: pairings that hold today before those that
+    ended (or have not begun), checked ones before unchecked, then by name. `ranked` also
+    puts those named in the most complaints about the brand first among equals (the
+    filing form's "which of these is on your contract?"); routing only needs the links,
+    not a count over every complaint. Each link gets `current` for the templates."""
     if brand is None:
         return []
+    today = today or timezone.localdate()
     links = list(
         BrandFunder.objects.filter(brand=brand, institution__merged_into__isnull=True).select_related(
             "institution"
@@ -130,9 +144,16 @@ def current_funders(brand: Lender | None, *, ranked: bool = False) -> list[Brand
             .annotate(n=Count("pk"))
             .values_list("funding_institution", "n")
         )
+    for link in links:
+        link.current = link.is_current(today)  # type: ignore[attr-defined]
     return sorted(
         links,
-        key=lambda link: (link.until is not None, -counts.get(link.institution_id, 0), link.institution.name),
+        key=lambda link: (
+            not link.current,  # type: ignore[attr-defined]
+            link.state != Verification.VERIFIED,
+            -counts.get(link.institution_id, 0),
+            link.institution.name,
+        ),
     )
 
 
@@ -181,3 +202,37 @@ def brands_merge(*, keep: Lender, duplicates: QuerySet[Lender] | list[Lender]) -
     if moved:
         versions.bump(COMPLAINTS_VERSION)
     return moved
+
+
+def registry_changes_record(
+    *,
+    entry: Lender | Institution,
+    changes: list[tuple[str, str, str]],
+    source: str,
+    actor: Any,
+    now: Any,
+    detail: str = "",
+) -> list[RegistryChange]:
+    """Record who changed which fields of a brand or an institution, and how (an import
+    and its file, or the admin form): (field, before, after); an empty field means added."""
+    label = ""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{actor.get_role_display()}: {actor.username}"[:160]
+    else:
+        actor = None
+    owner = "institution" if isinstance(entry, Institution) else "brand"
+    rows = [
+        RegistryChange(
+            **{owner: entry},
+            field=name,
+            old=old,
+            new=new,
+            source=source,
+            source_detail=detail[:200],
+            actor=actor,
+            actor_label=label,
+            created=now,
+        )
+        for name, old, new in changes
+    ]
+    return RegistryChange.objects.bulk_create(rows)

@@ -22,6 +22,7 @@ app_name = "complaints"
 urlpatterns = [
     path("new/", views.create, name="create"),
     path("mine/", views.mine, name="mine"),
+    path("funders/", views.brand_funders, name="brand_funders"),
     path("<ref:reference>/", views.detail, name="detail"),
     path("<ref:reference>/edit/", views.edit, name="edit"),
     path("<ref:reference>/lender/", views.lenders, name="lenders"),

@@ -7,11 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services as account_services
 from accounts.models import Consent
@@ -19,11 +19,11 @@ from lib import ratelimit
 from lib.responses import too_many_requests
 
 from . import page, permissions, services
-from .forms import ComplaintForm, IncidentForm, IncidentFormSet, LendersForm, TransitionForm
-from .models import Complaint, Institution, Lender
+from .forms import ComplaintForm, IncidentForm, IncidentFormSet, LendersForm, TransitionForm, funder_choices
+from .models import BrandFunder, Complaint, Institution, Lender
 from .page import add_list_notes
 from .permissions import get_complaint_for_user
-from .registry import current_funders
+from .registry import brand_find, current_funders
 
 MY_COMPLAINTS_PER_PAGE = 20
 
@@ -50,11 +50,21 @@ def _funder_suggestions() -> list[str]:
     return sorted(set(names))
 
 
+def _funder_links(request: HttpRequest, complaint: Complaint | None) -> list[BrandFunder]:
+    """The funders the filing form offers: those of the brand as typed in this very post,
+    else of the draft's brand, else of `?lender=` (a link from the route finder)."""
+    typed = request.POST.get("lender_name", "") if request.method == "POST" else request.GET.get("lender", "")
+    brand = brand_find(typed[:120]) if typed else (complaint.lender if complaint is not None else None)
+    return current_funders(brand, ranked=True)
+
+
 def _save_complaint_form(
     request: HttpRequest, complaint: Complaint | None
 ) -> tuple[HttpResponse | None, ComplaintForm, Any]:
     """Validate the filing form; on success save the draft and maybe submit it."""
-    form = ComplaintForm(request.POST, instance=complaint)
+    form = ComplaintForm(
+        request.POST, instance=complaint, funder_links=lambda: _funder_links(request, complaint)
+    )
     formset = IncidentFormSet(request.POST, prefix="incidents")
     wants_submit = request.POST.get("action") == "submit"
     if not (form.is_valid() and formset.is_valid()):
@@ -121,7 +131,10 @@ def create(request: HttpRequest) -> HttpResponse:
         if response is not None:
             return response
     else:
-        form = ComplaintForm()
+        form = ComplaintForm(
+            initial={"lender_name": request.GET.get("lender", "")[:120]},
+            funder_links=lambda: _funder_links(request, None),
+        )
         formset = IncidentFormSet(prefix="incidents")
     return render(
         request,
@@ -147,7 +160,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
         if response is not None:
             return response
     else:
-        form = ComplaintForm(instance=complaint)
+        form = ComplaintForm(instance=complaint, funder_links=lambda: _funder_links(request, complaint))
         formset = IncidentFormSet(prefix="incidents")
     return render(
         request,
@@ -296,4 +309,19 @@ def lenders(request: HttpRequest, reference: str) -> HttpResponse:
             "lender_names": _lender_suggestions(),
             "funder_names": _funder_suggestions(),
         },
+    )
+
+
+@login_required
+@require_GET
+def brand_funders(request: HttpRequest) -> HttpResponse:
+    """The filing form's "which of these is on your contract?" for a brand as it is typed
+    (static/js/funder-choice.js): the same choices the form itself offers once saved."""
+    brand = brand_find(request.GET.get("brand", "")[:120])
+    links = current_funders(brand, ranked=True)
+    return JsonResponse(
+        {
+            "brand": brand.name if brand is not None else None,
+            "choices": funder_choices(links) if links else [],
+        }
     )

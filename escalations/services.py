@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Min, OuterRef, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints import permissions, workflow
@@ -169,9 +170,9 @@ def complaint_institution_ids(complaint: Complaint) -> set[int]:
     brand's current funders (the route names the only one when the borrower has not)."""
     ids = {complaint.funding_institution_id, complaint.lender.operator_id}
     ids |= set(
-        BrandFunder.objects.filter(brand_id=complaint.lender_id, until__isnull=True).values_list(
-            "institution_id", flat=True
-        )
+        BrandFunder.objects.filter(
+            BrandFunder.current_q(timezone.localdate()), brand_id=complaint.lender_id
+        ).values_list("institution_id", flat=True)
     )
     return {pk for pk in ids if pk is not None}
 

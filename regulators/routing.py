@@ -325,7 +325,7 @@ def supervision(brand: Lender | None, funder: Institution | None) -> Supervision
     if funder is not None:
         kind, province = supervisor_of(funder)
         return Supervision(funder, kind, province, "contract")
-    links: list[BrandFunder] = [link for link in current_funders(brand) if link.until is None]
+    links: list[BrandFunder] = [link for link in current_funders(brand) if link.current]  # type: ignore[attr-defined]
     if len(links) == 1:
         kind, province = supervisor_of(links[0].institution)
         return Supervision(links[0].institution, kind, province, "brand")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
-from lib.spreadsheets import formula_safe, formula_unsafe
+from lib.spreadsheets import SpreadsheetError, decode_csv, formula_safe, formula_unsafe
 
 from .forms import IMPORT_FIELDS, RegulatorCsvForm
 from .models import Regulator, RegulatorChange
@@ -234,52 +234,13 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
-# Bytes that start files people mistake for a spreadsheet's CSV.
-_BINARY_STARTS = {
-    b"PK\x03\x04": "xlsx",  # an Excel workbook (a ZIP), or any other ZIP
-    b"\xd0\xcf\x11\xe0": "xls",  # an old Excel workbook
-    b"%PDF": "",
-    b"\x89PNG": "",
-    b"\xff\xd8\xff": "",
-    b"GIF8": "",
-}
-
-
-def _refuse_binary(data: bytes) -> None:
-    """A file that is not text at all. GB18030 decodes almost any bytes, so without this
-    a picture given as CSV came back as "unknown column: 塒ng"."""
-    for start, kind in _BINARY_STARTS.items():
-        if data.startswith(start):
-            if kind:
-                raise RegulatorImportError(
-                    _(
-                        "This is an Excel workbook, not a CSV file. In Excel, save it as “CSV UTF-8” and upload that."
-                    )
-                )
-            break
-    else:
-        # Text never holds NUL or other control characters than tab, line feed and return
-        # (UTF-16, which has NULs between letters, is not what Excel saves as CSV).
-        sample = data[:65536]
-        if not any(b in sample for b in _CONTROL_BYTES):
-            return
-    raise RegulatorImportError(
-        _("This is not a text CSV file: it holds binary data. Save the sheet as CSV (UTF-8) and upload that.")
-    )
-
-
-_CONTROL_BYTES = [bytes([b]) for b in range(32) if b not in (9, 10, 13)]
-
-
 def _decode(data: bytes) -> str:
-    _refuse_binary(data)
-    # UTF-8 first (with or without Excel's BOM); Excel in a Chinese locale saves GB18030.
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RegulatorImportError(_("The file is neither UTF-8 nor GB18030 text."))
+    # The reading rules (binary files refused, UTF-8 or Excel's GB18030) are shared with the
+    # registry's import (lib/spreadsheets.py).
+    try:
+        return decode_csv(data)
+    except SpreadsheetError as e:
+        raise RegulatorImportError(str(e)) from e
 
 
 def parse_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:

@@ -69,7 +69,7 @@ def route(request: HttpRequest) -> HttpResponse:
     brand: Lender | None = brand_find(typed) if typed else None
     funder: Institution | None = None if brand is not None or not typed else institution_find(typed)
     links = current_funders(brand)
-    funders = [funder] if funder is not None else [link.institution for link in links if link.until is None]
+    funders = [funder] if funder is not None else [link.institution for link in links if link.current]  # type: ignore[attr-defined]
     asked = bool(typed or province)
     steps = route_for(
         RouteQuery(brand=brand, funder=funder, province=province, kinds=frozenset(data.get("kind") or ()))

@@ -116,3 +116,78 @@ def test_a_borrower_naming_anyihua_is_routed_to_the_chongqing_bureau(seeded):
     assert steps[0].institution.name == "马上消费金融股份有限公司"
     assert steps[1].regulator.name_zh == "国家金融监督管理总局重庆监管局"
     assert steps[0].certain and steps[1].certain
+
+
+# --- Brands, lenders and operators from stored public pages ---------------------------
+
+
+def test_every_seeded_fact_carries_a_citation():
+    from complaints.lender_seed import SEED_INSTITUTIONS, SEED_LENDERS
+
+    lenders_seed()
+
+    assert Lender.objects.count() == len(SEED_LENDERS) >= 40
+    assert Institution.objects.count() == len(SEED_INSTITUTIONS)
+    for brand in Lender.objects.all():
+        assert brand.notes.startswith("出处："), brand.name
+    for institution in Institution.objects.all():
+        facts = set(institution.sources.values_list("fact", flat=True))
+        assert facts == {"name", "licence_type", "registered"}, institution.name
+        # Nothing uncited: no channel, credit code or address comes from the seed.
+        assert not institution.has_channels and not institution.credit_code
+    for link in BrandFunder.objects.all():
+        assert link.source.strip(), str(link)
+    for brand in Lender.objects.filter(operator__isnull=False):
+        assert brand.operator_source.strip(), brand.name
+
+
+def test_pages_that_disagree_make_a_disputed_link():
+    lenders_seed()
+
+    link = BrandFunder.objects.get(brand__name="360借条")
+
+    assert link.institution.name == "福州三六零网络小额贷款有限公司"
+    assert link.state == Verification.DISPUTED and "不一致" in link.source
+
+
+def test_a_pairing_a_source_dates_is_a_former_one_and_routing_ignores_it():
+    from complaints.registry import current_funders
+    from regulators.routing import supervision
+
+    lenders_seed()
+    brand = Lender.objects.get(name="借呗")
+
+    links = current_funders(brand)
+
+    assert [link.current for link in links] == [True, False, False]
+    assert links[0].institution.seed_key == "chongqing-ant-consumer-finance"
+    assert {link.until.year for link in links[1:]} == {2020}
+    assert supervision(brand, None).institution == links[0].institution
+
+
+def test_it_sets_operators_once_and_never_over_an_admins_choice():
+    lenders_seed()
+    fenqile = Lender.objects.get(name="分期乐")
+    assert fenqile.operator.name == "深圳市分期乐网络科技有限公司" and "digipub" in fenqile.operator_source
+    other = InstitutionFactory(name="某某科技有限公司")
+    Lender.objects.filter(name="信用飞").update(operator=None, admin_edited=None)
+    Lender.objects.filter(name="豆豆钱").update(operator=other, admin_edited=None)
+    Lender.objects.filter(name="借钱呗").update(operator=None, admin_edited="2026-01-01T00:00:00+08:00")
+
+    report = lenders_seed()
+
+    assert report.operators_set == 1
+    assert Lender.objects.get(name="信用飞").operator.seed_key == "shanghai-xiaotu-network"
+    assert Lender.objects.get(name="豆豆钱").operator == other
+    assert Lender.objects.get(name="借钱呗").operator is None
+
+
+def test_a_borrower_naming_meituan_gets_its_small_loan_company_as_a_guess(seeded):
+    lenders_seed()
+    complaint = ComplaintFactory(lender=Lender.objects.get(name="美团借钱"), province=Province.SHANGHAI)
+
+    steps = route_for_complaint(complaint)
+
+    assert steps[0].institution.name == "重庆美团三快小额贷款有限公司"
+    # A platform's only known funder is inferred, not certain: the contract decides.
+    assert steps[0].is_guess
