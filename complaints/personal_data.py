@@ -48,8 +48,11 @@ def _complaint(c: Complaint) -> dict[str, Any]:
                 "contacted_count": i.contacted_count,
                 "third_party_number": i.third_party_number,
                 "description": i.description,
+                "series_count": i.series_count,
+                "ended_at": iso(i.ended_at),
+                "series_numbers": [n.number for n in i.numbers.all()],
             }
-            for i in c.incidents.all()
+            for i in c.incidents.prefetch_related("numbers")
         ],
         # Advocates' internal notes are their working papers, not the borrower's data.
         "timeline": [
@@ -91,5 +94,12 @@ PART = PersonalData(
     name="complaints",
     export=export,
     erase=erase,
-    models=("complaints.Complaint", "complaints.Incident", "complaints.TimelineEvent"),
+    # A series' numbers are the collectors' (like an incident's collector number): they
+    # stay with the complaint, which outlives its filer's account.
+    models=(
+        "complaints.Complaint",
+        "complaints.Incident",
+        "complaints.IncidentNumber",
+        "complaints.TimelineEvent",
+    ),
 )

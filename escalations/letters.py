@@ -41,6 +41,7 @@ from complaints.models import (
 )
 from complaints.services import ComplaintError
 from evidence.models import Evidence
+from lib.china import CHINA_TZ
 from lib.phones import mask_phone
 from regulators.models import Regulator, RegulatorKind
 from regulators.routing import supervised_institution
@@ -208,6 +209,27 @@ def _breach_rows(breaches: list[Breach]) -> list[dict[str, Any]]:
     ]
 
 
+# A letter names this many of a series' numbers, then says how many more there are.
+_LETTER_NUMBERS = 30
+
+
+def _series_zh(incident: Incident) -> str:
+    """A series in the letter's words: how many, until when, from which numbers."""
+    if not incident.is_series:
+        return ""
+    parts = []
+    if incident.ended_at is not None:
+        parts.append(f"持续至{timezone.localtime(incident.ended_at, CHINA_TZ):%H:%M}")
+    if incident.series_count:
+        parts.append(f"共{incident.series_count}次")
+    numbers = [n.number for n in incident.numbers.all()]
+    if numbers:
+        shown = "、".join(numbers[:_LETTER_NUMBERS])
+        more = f"等{len(numbers)}个号码" if len(numbers) > _LETTER_NUMBERS else f"（{len(numbers)}个号码）"
+        parts.append(f"使用号码：{shown}{more}")
+    return "，".join(parts)
+
+
 def _incident_rows(complaint: Complaint, incidents: list[Incident]) -> list[dict[str, Any]]:
     breaches = breaches_for_complaint(complaint, incidents=incidents)
     rows = []
@@ -219,6 +241,7 @@ def _incident_rows(complaint: Complaint, incidents: list[Incident]) -> list[dict
                 "channel": CHANNEL_ZH.get(incident.channel, incident.channel),
                 "kind": KIND_ZH.get(incident.kind, incident.kind),
                 "collector_id": incident.collector_id,
+                "series": _series_zh(incident),
                 # Third parties' numbers never go into a letter: they did not consent.
                 # "Contacted: me" says nothing a letter from me needs to say.
                 "contacted": ""
@@ -273,7 +296,7 @@ def letter_context(
     phone = _filer_phone(complaint)
     if phone and not permissions.can_see_filer_phone(viewer, complaint):
         phone = mask_phone(phone)
-    incidents = list(complaint.incidents.all())
+    incidents = list(complaint.incidents.prefetch_related("numbers"))
     kinds = list(dict.fromkeys(incident.kind for incident in incidents))
     regulator_kind = target.regulator.kind if target.regulator else ""
     evidence = letter_evidence(complaint)
