@@ -320,9 +320,16 @@ def letter_context(
         "funding_named": complaint.funding_institution_id is not None,
         "summary": complaint.summary.strip(),
         "incidents": _incident_rows(complaint, incidents),
-        "citations": citations_for(
-            kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
-        ),
+        # A letter cites only what was checked against the official text: a lender who
+        # finds one wrong article number discounts the whole letter. The rest is told to
+        # the borrower beside the letter (letter_cautions), never inside it.
+        "citations": [
+            c
+            for c in citations_for(
+                kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
+            )
+            if c.confirmed
+        ],
         "requests": [OUTCOME_ZH[code] for code in complaint.desired_outcomes if code in OUTCOME_ZH],
         "evidence": [
             {
@@ -339,6 +346,58 @@ def letter_context(
         "lender_rule_binding": target.party is not None and target.party.licence_type in BOUND_BY_LENDER_RULE,
         "today": timezone.localtime(now),
     }
+
+
+@dataclass(frozen=True)
+class Caution:
+    """Something the letter leaves out or states without a source, for the borrower and
+    the advocate to know before sending (shown beside the letter, not in it)."""
+
+    heading: str
+    note: str
+
+
+def letter_cautions(*, complaint: Complaint, target: LetterTarget) -> list[Caution]:
+    """What the letter does not cite because its text was not checked: unchecked
+    citations, and the conduct rules whose source is unchecked (the letter names the
+    conduct, not the source)."""
+    incidents = list(complaint.incidents.all())
+    kinds = list(dict.fromkeys(incident.kind for incident in incidents))
+    regulator_kind = target.regulator.kind if target.regulator else ""
+    cautions = [
+        Caution(heading=c.heading, note=c.caveat_text)
+        for c in citations_for(
+            kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
+        )
+        if not c.confirmed
+    ]
+    seen = set()
+    for found in breaches_for_complaint(complaint, incidents=incidents).values():
+        for breach in found:
+            rule = breach.rule
+            if not rule.confirmed and rule.source and rule.source not in seen:
+                seen.add(rule.source)
+                cautions.append(
+                    Caution(
+                        heading=rule.source,
+                        note=_(
+                            "Not checked against the official text: the letter names the conduct, "
+                            "not this source."
+                        ),
+                    )
+                )
+    if target.party is not None:
+        cautions.append(
+            Caution(
+                heading="《银行业保险业消费投诉处理管理办法》",
+                note=_(
+                    "The %(days)d-day deadline for the answer comes from this rule; its article "
+                    "number was not checked, so the letter gives none."
+                )
+                % {"days": LENDER_DEADLINE_DAYS},
+            )
+        )
+    return cautions
 
 
 def letter_generate(*, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime) -> str:

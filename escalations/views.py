@@ -242,6 +242,7 @@ def letter(request: HttpRequest, reference: str, target: str) -> HttpResponse:
             "target": letter_target,
             "letter": shown,
             "can_edit": permissions.can_edit_letter(request.user, complaint),
+            "cautions": letters.letter_cautions(complaint=complaint, target=letter_target),
         },
     )
     for header, value in _PRIVATE.items():
