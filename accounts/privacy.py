@@ -75,7 +75,9 @@ def parts() -> list[PersonalData]:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """A moment in the reader's time zone (Beijing unless they chose another), with its
+    offset: "2026-11-20T21:30:00+08:00", the hour they remember, not UTC's."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def _own_data(user: Any) -> dict[str, Any]:
@@ -99,7 +101,7 @@ def _own_data(user: Any) -> dict[str, Any]:
 
 def export_data(user: Any) -> dict[str, Any]:
     """Everything the product holds about `user` that is theirs to see."""
-    data: dict[str, Any] = {"exported_at": timezone.now().isoformat(), **_own_data(user)}
+    data: dict[str, Any] = {"exported_at": iso(timezone.now()), **_own_data(user)}
     for part in _parts:
         if part.export is not None:
             data.update(part.export(user))
@@ -159,4 +161,9 @@ def account_delete(*, user: Any, now: datetime | None = None) -> dict[str, int]:
             counts.update(erased.counts)
     user.delete()
     transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
-    return {"complaints_kept_anonymously": counts.get("complaints", 0), "files_erased": len(files)}
+    # The files the person uploaded, not the copies and thumbnails made from them: "3 files"
+    # is what they remember uploading.
+    return {
+        "complaints_kept_anonymously": counts.get("complaints", 0),
+        "files_erased": counts.get("uploads", len(files)),
+    }

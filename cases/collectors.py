@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from complaints.models import Incident, Status
+from complaints.models import Incident, IncidentNumber, Status
 
 from .models import CollectorProfile
 
@@ -24,7 +24,11 @@ _MAX_LENDERS = 50
 
 
 def _count(key: str, now: datetime) -> CollectorProfile:
-    incidents = Incident.objects.filter(collector_id_normalized=key).exclude(complaint__status=Status.DRAFT)
+    # The number as an incident's own, or as one of a series' numbers.
+    in_series = IncidentNumber.objects.filter(number=key).values("incident_id")
+    incidents = Incident.objects.filter(Q(collector_id_normalized=key) | Q(pk__in=in_series)).exclude(
+        complaint__status=Status.DRAFT
+    )
     agg = incidents.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
     per_lender = (
         incidents.order_by()
@@ -77,6 +81,7 @@ def refresh_all() -> int:
         .values_list("collector_id_normalized", flat=True)
         .distinct()
     )
+    keys.update(IncidentNumber.objects.values_list("number", flat=True).distinct())
     stale = set(CollectorProfile.objects.exclude(key__in=keys).values_list("key", flat=True))
     CollectorProfile.objects.filter(key__in=stale).delete()
     return refresh(keys)

@@ -31,6 +31,7 @@ from complaints.models import (
     REFERENCE_ALPHABET,
     Complaint,
     Incident,
+    IncidentNumber,
     Status,
     normalize_collector_id,
 )
@@ -126,8 +127,14 @@ def _search(text: str) -> Q:
     if reference_like:
         parts.append(Complaint.objects.filter(reference__startswith=upper))
     by_number = Incident.objects.filter(collector_id_normalized=key).order_by().values("complaint_id")
+    # The same number among a series' numbers (complaints.IncidentNumber, its own index).
+    by_series = IncidentNumber.objects.filter(number=key).order_by().values("complaint_id")
     tagged = [p.order_by().values("pk").annotate(src=Value(0)) for p in parts]
-    found = tagged[0].union(*tagged[1:], by_number.annotate(src=Value(1))).order_by("src")
+    found = (
+        tagged[0]
+        .union(*tagged[1:], by_number.annotate(src=Value(1)), by_series.annotate(src=Value(1)))
+        .order_by("src")
+    )
     rows = list(found[: _LISTED_MATCHES + 1])
     # A phrase in the text read from screenshots (a collector agency's wording links
     # cases the way a number does), looked up by its character pairs' index.
@@ -139,8 +146,10 @@ def _search(text: str) -> Q:
     else:
         # Only a collector's number is named this often. Walking the complaints in the
         # page's order and probing the index for each stops after one page of matches.
-        match = Q(Exists(by_number.filter(complaint_id=OuterRef("pk")))) | Q(
-            pk__in=[row["pk"] for row in rows if row["src"] == 0] + in_screenshots
+        match = (
+            Q(Exists(by_number.filter(complaint_id=OuterRef("pk"))))
+            | Q(Exists(by_series.filter(complaint_id=OuterRef("pk"))))
+            | Q(pk__in=[row["pk"] for row in rows if row["src"] == 0] + in_screenshots)
         )
     if reference_like or len(digits) >= 5:
         return match
@@ -244,7 +253,10 @@ def collector_summary(key: str) -> CollectorProfile:
 def collector_complaints(key: str) -> QuerySet[Complaint]:
     return (
         Complaint.objects.exclude(status=Status.DRAFT)
-        .filter(Exists(Incident.objects.filter(complaint=OuterRef("pk"), collector_id_normalized=key)))
+        .filter(
+            Q(Exists(Incident.objects.filter(complaint=OuterRef("pk"), collector_id_normalized=key)))
+            | Q(Exists(IncidentNumber.objects.filter(complaint=OuterRef("pk"), number=key)))
+        )
         .select_related("lender")
         .order_by("-status_changed_at", "-pk")
     )
@@ -255,9 +267,18 @@ def linked_collectors(
 ) -> list[dict[str, Any]]:
     """For each collector this complaint names: how many other complaints name it, against whom."""
     if incidents is None:
-        found_keys = complaint.incidents.values_list("collector_id_normalized", flat=True)
+        # One query: the incidents' own numbers and their series' numbers.
+        found_keys = list(
+            complaint.incidents.order_by()
+            .values_list("collector_id_normalized", flat=True)
+            .union(
+                IncidentNumber.objects.filter(complaint=complaint).order_by().values_list("number", flat=True)
+            )
+        )
     else:
         found_keys = [i.collector_id_normalized for i in incidents]
+        # A series' numbers, already fetched with the page's incidents (complaints.page).
+        found_keys += [n.number for i in incidents if i.is_series for n in i.numbers.all()]
     keys = sorted({k for k in found_keys if k})
     if not keys:
         return []

@@ -10,10 +10,12 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from lib.china import CHINA_TZ
 from lib.dates import PastDateField, PastDateTimeField
-from lib.phones import normalize_phone
+from lib.forms import name_empty_choices
+from lib.phones import normalize_phone, parse_number_list
 
-from .models import BrandFunder, Complaint, Incident, Outcome
+from .models import SERIES_NUMBERS_LIMIT, BrandFunder, Complaint, Incident, Outcome
 
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -111,6 +113,7 @@ class ComplaintForm(forms.ModelForm):
                 self.fields["funder_choice"].initial = str(funder_id) if funder_id in offered else ""
         self.fields["province"].choices = [("", _("— choose —")), *list(self.fields["province"].choices)[1:]]
         self.fields["loan_amount"].widget.attrs.update({"inputmode": "decimal", "min": "0"})
+        name_empty_choices(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -218,8 +221,25 @@ class LendersForm(forms.Form):
 class IncidentForm(forms.ModelForm):
     occurred_at = PastDateTimeField(
         label=_("When it happened"),
+        help_text=_("For a series: the first call or message."),
         input_formats=DATETIME_LOCAL_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    # A contact-list blast is dozens of calls: one entry stands for them all, so that a
+    # borrower does not give up logging them one by one.
+    ended_at = PastDateTimeField(
+        label=_("Until (the last call or message)"),
+        required=False,
+        help_text=_("The same day (Beijing time). For several days, record one series a day."),
+        input_formats=DATETIME_LOCAL_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    series_numbers = forms.CharField(
+        label=_("The numbers they used"),
+        required=False,
+        max_length=8000,
+        help_text=_("Paste them from your call log: one per line, or separated by commas or spaces."),
+        widget=forms.Textarea(attrs={"rows": 3, "inputmode": "tel", "autocomplete": "off"}),
     )
 
     class Meta:
@@ -233,11 +253,14 @@ class IncidentForm(forms.ModelForm):
             "contacted_count",
             "third_party_number",
             "description",
+            "series_count",
+            "ended_at",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
+            "series_count": _("All of them together: calls, messages, dials nobody answered."),
             "collector_id": _("The number that called or texted, or the WeChat/QQ account."),
             "third_party_number": _("Only if it helps your case. It is shown masked, like 138****5678."),
             "description": _("Their words as exactly as you remember them."),
@@ -248,6 +271,10 @@ class IncidentForm(forms.ModelForm):
         self.fields["contacted_count"].widget.attrs.update({"min": "0", "inputmode": "numeric"})
         self.fields["collector_id"].widget.attrs.update({"autocomplete": "off"})
         self.fields["third_party_number"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.fields["series_count"].widget.attrs.update({"min": "1", "inputmode": "numeric"})
+        name_empty_choices(self)
+        # The series part folds away (no script needed), and stays open when it holds answers.
+        series_open = " open" if self._series_given() else ""
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -266,7 +293,62 @@ class IncidentForm(forms.ModelForm):
             ),
             "third_party_number",
             "description",
+            HTML(
+                f'<details class="incident-series mb-3"{series_open}><summary>'
+                + str(_("This was a series of calls or messages"))
+                + "</summary>"
+            ),
+            Div(
+                Div(Field("ended_at"), css_class="col-sm-6"),
+                Div(Field("series_count"), css_class="col-sm-6"),
+                css_class="row",
+            ),
+            "series_numbers",
+            HTML("</details>"),
         )
+
+    def _series_given(self) -> bool:
+        if not self.is_bound:
+            return bool(self.initial.get("ended_at") or (self.initial.get("series_count") or 0) > 1)
+        return any(
+            (self.data.get(self.add_prefix(name)) or "").strip()
+            for name in ("ended_at", "series_count", "series_numbers")
+        )
+
+    def clean_series_numbers(self) -> list[str]:
+        numbers, bad = parse_number_list(self.cleaned_data.get("series_numbers", ""))
+        if bad:
+            raise forms.ValidationError(
+                _("These are not phone numbers: %(bad)s. Remove them, or correct them.")
+                % {"bad": "、".join(bad[:10])}
+            )
+        if len(numbers) > SERIES_NUMBERS_LIMIT:
+            raise forms.ValidationError(
+                _("At most %(limit)d numbers in one series; this list has %(count)d.")
+                % {"limit": SERIES_NUMBERS_LIMIT, "count": len(numbers)}
+            )
+        return numbers
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end, count = data.get("occurred_at"), data.get("ended_at"), data.get("series_count")
+        if count is not None and count < 1:
+            self.add_error("series_count", _("At least one."))
+        if (
+            count is None
+            and "series_count" not in self.errors
+            and (end is not None or data.get("series_numbers"))
+        ):
+            self.add_error("series_count", _("How many calls or messages were there, about?"))
+        if start is not None and end is not None:
+            if end < start:
+                self.add_error("ended_at", _("The last one cannot come before the first."))
+            elif end.astimezone(CHINA_TZ).date() != start.astimezone(CHINA_TZ).date():
+                self.add_error(
+                    "ended_at",
+                    _("A series is recorded a day at a time (Beijing time): record the next day as another."),
+                )
+        return data
 
     def clean_third_party_number(self) -> str:
         raw = self.cleaned_data.get("third_party_number", "")

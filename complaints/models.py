@@ -650,9 +650,12 @@ class Incident(models.Model):
         _("number of a contacted person (optional)"), max_length=20, blank=True
     )
     description = models.TextField(_("what was said or done"), blank=True, max_length=5000)
-    # A call log's calls of one day recorded as one incident: how many calls it stands
-    # for. The conduct-rule checks count each of them.
-    series_count = models.PositiveIntegerField(_("number of calls that day"), null=True, blank=True)
+    # A series (a contact-list blast, a call log's day) recorded as one incident: how many
+    # calls or messages it stands for. The conduct-rule checks count each of them.
+    series_count = models.PositiveIntegerField(_("how many calls or messages"), null=True, blank=True)
+    # The series' last contact, the same Beijing day as its first (`occurred_at`): the
+    # daily limits count a series on one day, so a longer one is recorded a day at a time.
+    ended_at = models.DateTimeField(_("last call or message"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -682,6 +685,39 @@ class Incident(models.Model):
     @property
     def third_party_number_masked(self) -> str:
         return mask_phone(self.third_party_number) if self.third_party_number else ""
+
+    @property
+    def is_series(self) -> bool:
+        return self.series_count is not None or self.ended_at is not None
+
+
+# How many numbers one series can name: a contact-list blast comes from dozens, and every
+# number is a row and a line of each letter.
+SERIES_NUMBERS_LIMIT = 200
+
+
+class IncidentNumber(models.Model):
+    """One of the numbers a series incident came from, linked to collectors the way an
+    incident's own collector number is (by its normalised key)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="numbers")
+    # Repeated from the incident so that "which complaints name this number" is read from
+    # this table's index alone, as it is from Incident's.
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(_("number"), max_length=80)
+
+    class Meta:
+        verbose_name = _("number in a series")
+        verbose_name_plural = _("numbers in a series")
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["incident", "number"], name="incident_number_once")]
+        indexes = [
+            # Collector linking and search: the complaints a number appears in.
+            models.Index(fields=["number", "complaint"], name="incident_number_collector"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
 
 
 class TimelineEvent(models.Model):

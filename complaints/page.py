@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -58,6 +59,15 @@ def add_list_notes(complaints: list[Complaint], now: datetime) -> list[Complaint
 # --- The page itself ------------------------------------------------------------------
 
 
+def incidents_with_numbers(complaint: Complaint) -> list[Any]:
+    """The complaint's incidents; a series' numbers fetched only when there is a series."""
+    incidents = list(complaint.incidents.all())
+    series = [i for i in incidents if i.is_series]
+    if series:
+        prefetch_related_objects(series, "numbers")
+    return incidents
+
+
 def detail_context(
     request: HttpRequest, complaint: Complaint, bound: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -85,7 +95,7 @@ def detail_context(
             action.update(note=refused["note"], error=refused["error"])
     context = {
         "complaint": complaint,
-        "incidents": list(complaint.incidents.all()),
+        "incidents": incidents_with_numbers(complaint),
         "events": events,
         "actions": actions,
         "main_actions": [a for a in actions if not a["quiet"]],

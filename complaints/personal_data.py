@@ -11,7 +11,7 @@ from typing import Any
 from accounts.privacy import Erased, PersonalData, iso, placeholder_account
 from lib import versions
 
-from .models import COMPLAINTS_VERSION, Complaint, Incident, RegistryChange, TimelineEvent
+from .models import COMPLAINTS_VERSION, Complaint, Incident, RegistryChange, Status, TimelineEvent
 
 ComplaintExport = Callable[[Complaint], dict[str, Any]]
 
@@ -23,16 +23,21 @@ def register_complaint_export(name: str, export: ComplaintExport) -> None:
     _per_complaint = [(n, e) for n, e in _per_complaint if n != name] + [(name, export)]
 
 
+def _status_words(code: str) -> str:
+    return str(Status(code).label) if code in Status.values else code
+
+
 def _complaint(c: Complaint) -> dict[str, Any]:
     data = {
         "reference": c.reference,
-        "status": c.status,
-        "filer_relation": c.filer_relation,
+        # In the reader's words (the language they export in), not the codes the app stores.
+        "status": c.get_status_display(),
+        "filer_relation": c.get_filer_relation_display(),
         "lender": c.lender.name,
         "funding_institution": c.funding_institution.name if c.funding_institution else None,
         "summary": c.summary,
-        "desired_outcomes": c.desired_outcomes,
-        "province": c.province,
+        "desired_outcomes": c.get_desired_outcomes_display(),
+        "province": c.get_province_display(),
         "loan_amount": str(c.loan_amount) if c.loan_amount is not None else None,
         "loan_date": c.loan_date.isoformat() if c.loan_date else None,
         "is_overdue": c.is_overdue,
@@ -41,19 +46,28 @@ def _complaint(c: Complaint) -> dict[str, Any]:
         "incidents": [
             {
                 "occurred_at": iso(i.occurred_at),
-                "channel": i.channel,
-                "kind": i.kind,
+                "channel": i.get_channel_display(),
+                "kind": i.get_kind_display(),
                 "collector_id": i.collector_id,
-                "contacted": i.contacted,
+                "contacted": i.get_contacted_display(),
                 "contacted_count": i.contacted_count,
                 "third_party_number": i.third_party_number,
                 "description": i.description,
+                "series_count": i.series_count,
+                "ended_at": iso(i.ended_at),
+                "series_numbers": [n.number for n in i.numbers.all()],
             }
-            for i in c.incidents.all()
+            for i in c.incidents.prefetch_related("numbers")
         ],
         # Advocates' internal notes are their working papers, not the borrower's data.
         "timeline": [
-            {"when": iso(e.created), "kind": e.kind, "from": e.from_status, "to": e.to_status, "note": e.note}
+            {
+                "when": iso(e.created),
+                "kind": e.get_kind_display(),
+                "from": _status_words(e.from_status),
+                "to": _status_words(e.to_status),
+                "note": e.display_note,
+            }
             for e in c.events.filter(internal=False)
         ],
     }
@@ -91,7 +105,14 @@ PART = PersonalData(
     name="complaints",
     export=export,
     erase=erase,
-    models=("complaints.Complaint", "complaints.Incident", "complaints.TimelineEvent"),
+    # A series' numbers are the collectors' (like an incident's collector number): they
+    # stay with the complaint, which outlives its filer's account.
+    models=(
+        "complaints.Complaint",
+        "complaints.Incident",
+        "complaints.IncidentNumber",
+        "complaints.TimelineEvent",
+    ),
 )
 
 

@@ -21,13 +21,17 @@ from accounts.models import Consent
 from audit.models import Action
 from audit.services import audit_record
 from lib import versions
+from lib.china import CHINA_TZ
 from lib.dates import past_day_problem, past_moment_problem
+from lib.phones import parse_number_list
 
 from . import hooks, permissions, registry, workflow
 from .models import (
     COMPLAINTS_VERSION,
+    SERIES_NUMBERS_LIMIT,
     Complaint,
     Incident,
+    IncidentNumber,
     Lender,
     Status,
     TimelineEvent,
@@ -58,6 +62,7 @@ INCIDENT_FIELDS = (
     "third_party_number",
     "description",
     "series_count",
+    "ended_at",
 )
 
 
@@ -134,7 +139,54 @@ def _apply_incident(incident: Incident, data: Mapping[str, Any], *, now: datetim
         incident.contacted_count = None
     if incident.series_count == "":
         incident.series_count = None
+    if incident.ended_at == "":
+        incident.ended_at = None
+    _check_series(incident)
     incident.collector_id_normalized = normalize_collector_id(incident.collector_id)
+
+
+def _check_series(incident: Incident) -> None:
+    """A series runs forward within one Beijing day: the daily limits of the conduct rules
+    count all its calls on that day (escalations.conduct)."""
+    start, end = incident.occurred_at, incident.ended_at
+    if end is None:
+        return
+    if incident.series_count is None:
+        raise ComplaintError(_("Say how many calls or messages the series had."))
+    if end < start:
+        raise ComplaintError(_("A series cannot end before it starts."))
+    if end.astimezone(CHINA_TZ).date() != start.astimezone(CHINA_TZ).date():
+        raise ComplaintError(
+            _("A series is recorded a day at a time (Beijing time): record the next day as another.")
+        )
+
+
+def series_numbers(data: Mapping[str, Any]) -> list[str]:
+    """The numbers of a series as the caller gave them (a pasted text or a list), normalised,
+    each once; refused when there are too many."""
+    raw = data.get("series_numbers") or []
+    numbers, _bad = parse_number_list(raw if isinstance(raw, str) else "\n".join(raw))
+    if len(numbers) > SERIES_NUMBERS_LIMIT:
+        raise ComplaintError(
+            _("At most %(limit)d numbers in one series; this list has %(count)d.")
+            % {"limit": SERIES_NUMBERS_LIMIT, "count": len(numbers)}
+        )
+    return numbers
+
+
+def _numbers_rows(incident: Incident, numbers: list[str]) -> list[IncidentNumber]:
+    return [IncidentNumber(incident=incident, complaint_id=incident.complaint_id, number=n) for n in numbers]
+
+
+def incident_collector_keys(complaint: Complaint, incidents: Iterable[Incident]) -> list[str]:
+    """Every collector key the complaint's incidents name: their own numbers and their series'."""
+    incidents = list(incidents)
+    keys = {i.collector_id_normalized for i in incidents}
+    # Only a series has numbers of its own (incident_add gives one a count): most
+    # complaints have none, and no query is spent on them.
+    if any(i.is_series for i in incidents):
+        keys.update(IncidentNumber.objects.filter(complaint=complaint).values_list("number", flat=True))
+    return sorted(k for k in keys if k)
 
 
 def timeline_log(
@@ -216,12 +268,24 @@ def complaint_save_draft(
     if is_new:
         timeline_log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
     new_incidents = []
+    numbers = []
     for incident_data in incidents:
         incident = Incident(complaint=complaint, created_by=filer, created=now)
         _apply_incident(incident, incident_data, now=now)
+        found = series_numbers(incident_data)
+        if found and incident.series_count is None:
+            incident.series_count = len(found)  # each number called at least once
         new_incidents.append(incident)
+        numbers.append(found)
     # One INSERT for all of them: incidents have no save() logic or per-row signal to skip.
     Incident.objects.bulk_create(new_incidents)
+    IncidentNumber.objects.bulk_create(
+        [
+            row
+            for incident, found in zip(new_incidents, numbers, strict=True)
+            for row in _numbers_rows(incident, found)
+        ]
+    )
     versions.bump(COMPLAINTS_VERSION)
     return complaint
 
@@ -237,10 +301,14 @@ def incident_add(
     incidents_check(complaint=complaint, new=[data])
     incident = Incident(complaint=complaint, created_by=actor, created=now)
     _apply_incident(incident, data, now=now)
+    numbers = series_numbers(data)
+    if numbers and incident.series_count is None:
+        incident.series_count = len(numbers)  # each number called at least once
     incident.save()
+    IncidentNumber.objects.bulk_create(_numbers_rows(incident, numbers))
     versions.bump(COMPLAINTS_VERSION)
     if not complaint.is_draft:
-        hooks.collectors_changed([incident.collector_id_normalized])
+        hooks.collectors_changed([incident.collector_id_normalized, *numbers])
         # Drafts are still being written; after filing, each new incident is news.
         timeline_log(
             complaint,
@@ -313,11 +381,14 @@ def complaint_transition(
     # Collector profiles leave drafts out: entering or leaving one changes the counts of the
     # numbers its incidents name. A first submission also needs to know there are incidents.
     first_submission = to_status == Status.SUBMITTED and complaint.submitted_at is None
-    keys = (
-        list(complaint.incidents.values_list("collector_id_normalized", flat=True))
+    named = (
+        list(
+            complaint.incidents.only("pk", "complaint", "collector_id_normalized", "series_count", "ended_at")
+        )
         if first_submission or Status.DRAFT in (src, to_status)
         else []
     )
+    keys = incident_collector_keys(complaint, named) if named else []
     if to_status == Status.SUBMITTED:
         # A first submission (also a discarded draft reopened) or a reopening: either way
         # the complaint goes (again) to people who read it.
@@ -325,7 +396,7 @@ def complaint_transition(
             # The person pressing "submit" is the filer: their object already knows.
             filer=actor if getattr(actor, "pk", None) == complaint.filer_id else complaint.filer,
             summary=complaint.summary,
-            has_incidents=bool(keys) if first_submission else complaint.incidents.exists(),
+            has_incidents=bool(named) if first_submission else complaint.incidents.exists(),
         )
         if problems:
             raise ComplaintError(" ".join(problems.values()))

@@ -169,7 +169,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
             "form": form,
             "formset": formset,
             "complaint": complaint,
-            "incidents": complaint.incidents.all(),
+            "incidents": page.incidents_with_numbers(complaint),
             "lender_names": _lender_suggestions(),
             "funder_names": _funder_suggestions(),
             "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),

@@ -55,17 +55,37 @@ class Breach:
     # For the daily limits: this incident was the `count`-th of the day, over `limit`.
     count: int | None = None
     limit: int | None = None
-    # For quiet hours: the incident's time of day in Beijing.
+    # For quiet hours: the incident's time of day in Beijing; for a series, `at` to `until`
+    # with `count` of its calls certainly in quiet hours.
     at: time | None = None
+    until: time | None = None
+    # A series that spans quiet hours without a call known to be in them.
+    uncertain: bool = False
 
     @property
     def possible(self) -> bool:
-        return self.rule.possible_only
+        return self.rule.possible_only or self.uncertain
 
     @property
     def detail(self) -> str:
         """What the check found, in the interface's language; "" when the rule says it all."""
         rule = self.rule
+        if self.at is not None and self.until is not None:
+            quiet = {
+                "from": f"{self.at:%H:%M}",
+                "to": f"{self.until:%H:%M}",
+                "start": f"{rule.quiet_from:%H:%M}",
+                "end": f"{rule.quiet_until:%H:%M}",
+            }
+            if self.uncertain:
+                return (
+                    _("A series from %(from)s to %(to)s Beijing time spans quiet hours (%(start)s–%(end)s).")
+                    % quiet
+                )
+            return _(
+                "At least %(count)d calls or messages between %(from)s and %(to)s Beijing time, "
+                "in quiet hours (%(start)s–%(end)s)."
+            ) % {**quiet, "count": self.count}
         if self.at is not None:
             return _("At %(time)s Beijing time; quiet hours are %(start)s–%(end)s.") % {
                 "time": f"{self.at:%H:%M}",
@@ -89,7 +109,12 @@ class Breach:
         """The same in the letters' formal Chinese, whatever the interface's language."""
         rule = self.rule
         if self.at is not None:
-            return f"北京时间{self.at:%H:%M}，属{rule.quiet_from:%H:%M}至{rule.quiet_until:%H:%M}时段"
+            quiet = f"{rule.quiet_from:%H:%M}至{rule.quiet_until:%H:%M}时段"
+            if self.until is None:
+                return f"北京时间{self.at:%H:%M}，属{quiet}"
+            if self.uncertain:
+                return f"北京时间{self.at:%H:%M}至{self.until:%H:%M}连续联系，跨越{quiet}"
+            return f"北京时间{self.at:%H:%M}至{self.until:%H:%M}，其中至少{self.count}次属{quiet}"
         if self.count is not None and rule.check_kind == CheckKind.CALLS_PER_CONTACT:
             return f"当日第{self.count}次拨打同一联系人，上限{self.limit}次"
         if self.count is not None:
@@ -128,9 +153,28 @@ def _sort_key(incident: Incident) -> tuple[datetime, int]:
     return (incident.occurred_at, incident.pk or 0)
 
 
+def _last_key(incident: Incident) -> tuple[datetime, int]:
+    """When an incident's last call was: a series' end, else its only moment."""
+    return (getattr(incident, "ended_at", None) or incident.occurred_at, incident.pk or 0)
+
+
 def _calls(incident: Incident) -> int:
-    """How many calls an incident stands for: a call log's series counts each of its calls."""
+    """How many calls an incident stands for: a series counts each of its calls."""
     return getattr(incident, "series_count", None) or 1
+
+
+def _calls_before(other: Incident, moment: tuple[datetime, int]) -> int:
+    """How many of `other`'s calls certainly came before `moment`.
+
+    A series' first call is at its start and its last at its end; the ones between could
+    be anywhere between. So all of them count once the series ended, only its first while
+    it was still going on: a count that can only be low, never accuse a collector of more.
+    """
+    if _last_key(other) < moment:
+        return _calls(other)
+    if _sort_key(other) < moment:
+        return 1
+    return 0
 
 
 def _rank_in_day(
@@ -140,31 +184,58 @@ def _rank_in_day(
 
     Counted: incidents on the rule's channels for which `same(other)` holds, the
     incident itself included once however the caller passed it; a series incident
-    counts as many calls as it stands for.
+    counts as many calls as it stands for (series stay within one Beijing day).
     """
     day = beijing_day(incident.occurred_at)
-    mine = _sort_key(incident)
+    mine = _last_key(incident)
     earlier = sum(
-        _calls(other)
+        _calls_before(other, mine)
         for other in same_day
         if other is not incident
         and not (other.pk is not None and other.pk == incident.pk)
         and beijing_day(other.occurred_at) == day
         and rule.covers_channel(other.channel)
         and same(other)
-        and _sort_key(other) < mine
     )
     return earlier + _calls(incident)
+
+
+def _quiet_breach(rule: ConductRule, incident: Incident) -> Breach | None:
+    """A call in quiet hours. A series' first and last calls are known moments; between
+    them, calls may or may not have fallen in quiet hours, which is only "may break"."""
+    start, until = rule.quiet_from, rule.quiet_until
+    if start is None or until is None:
+        return None
+    first = incident.occurred_at
+    last = getattr(incident, "ended_at", None)
+    first_quiet = in_quiet_hours(first, start, until)
+    if last is None or last == first:
+        return Breach(rule=rule, at=first.astimezone(CHINA_TZ).time()) if first_quiet else None
+    last_quiet = in_quiet_hours(last, start, until)
+    t0 = first.astimezone(CHINA_TZ).time().replace(tzinfo=None)
+    t1 = last.astimezone(CHINA_TZ).time().replace(tzinfo=None)
+    if first_quiet and last_quiet:
+        # Within one day, both ends quiet: the whole series was quiet unless daytime lies
+        # between them (a window that wraps midnight, first before its end, last after its start).
+        all_quiet = not (start > until and t0 < until <= t1)
+        return Breach(
+            rule=rule,
+            at=t0,
+            until=t1,
+            count=_calls(incident) if all_quiet else min(2, _calls(incident)),
+        )
+    if first_quiet or last_quiet:
+        return Breach(rule=rule, at=t0 if first_quiet else t1)
+    # Neither end quiet: a window inside the day that the series spans may hold some calls.
+    if start < until and t0 < start and until <= t1:
+        return Breach(rule=rule, at=t0, until=t1, uncertain=True)
+    return None
 
 
 def _check(rule: ConductRule, incident: Incident, same_day: Sequence[Incident]) -> Breach | None:
     kind = rule.check_kind
     if kind == CheckKind.QUIET_HOURS:
-        if rule.quiet_from is None or rule.quiet_until is None:
-            return None
-        if in_quiet_hours(incident.occurred_at, rule.quiet_from, rule.quiet_until):
-            return Breach(rule=rule, at=incident.occurred_at.astimezone(CHINA_TZ).time())
-        return None
+        return _quiet_breach(rule, incident)
     if kind == CheckKind.CALLS_PER_DAY:
         # NIFA counts *connected* calls per debtor, the lender and its agencies together.
         # A complaint is about one lender, and a call the borrower recorded as an

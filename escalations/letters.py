@@ -41,6 +41,7 @@ from complaints.models import (
 )
 from complaints.services import ComplaintError
 from evidence.models import Evidence
+from lib.china import CHINA_TZ
 from lib.phones import mask_phone
 from regulators.models import Regulator, RegulatorKind
 from regulators.routing import supervised_institution
@@ -208,6 +209,27 @@ def _breach_rows(breaches: list[Breach]) -> list[dict[str, Any]]:
     ]
 
 
+# A letter names this many of a series' numbers, then says how many more there are.
+_LETTER_NUMBERS = 30
+
+
+def _series_zh(incident: Incident) -> str:
+    """A series in the letter's words: how many, until when, from which numbers."""
+    if not incident.is_series:
+        return ""
+    parts = []
+    if incident.ended_at is not None:
+        parts.append(f"持续至{timezone.localtime(incident.ended_at, CHINA_TZ):%H:%M}")
+    if incident.series_count:
+        parts.append(f"共{incident.series_count}次")
+    numbers = [n.number for n in incident.numbers.all()]
+    if numbers:
+        shown = "、".join(numbers[:_LETTER_NUMBERS])
+        more = f"等{len(numbers)}个号码" if len(numbers) > _LETTER_NUMBERS else f"（{len(numbers)}个号码）"
+        parts.append(f"使用号码：{shown}{more}")
+    return "，".join(parts)
+
+
 def _incident_rows(complaint: Complaint, incidents: list[Incident]) -> list[dict[str, Any]]:
     breaches = breaches_for_complaint(complaint, incidents=incidents)
     rows = []
@@ -219,6 +241,7 @@ def _incident_rows(complaint: Complaint, incidents: list[Incident]) -> list[dict
                 "channel": CHANNEL_ZH.get(incident.channel, incident.channel),
                 "kind": KIND_ZH.get(incident.kind, incident.kind),
                 "collector_id": incident.collector_id,
+                "series": _series_zh(incident),
                 # Third parties' numbers never go into a letter: they did not consent.
                 # "Contacted: me" says nothing a letter from me needs to say.
                 "contacted": ""
@@ -273,7 +296,7 @@ def letter_context(
     phone = _filer_phone(complaint)
     if phone and not permissions.can_see_filer_phone(viewer, complaint):
         phone = mask_phone(phone)
-    incidents = list(complaint.incidents.all())
+    incidents = list(complaint.incidents.prefetch_related("numbers"))
     kinds = list(dict.fromkeys(incident.kind for incident in incidents))
     regulator_kind = target.regulator.kind if target.regulator else ""
     evidence = letter_evidence(complaint)
@@ -297,9 +320,16 @@ def letter_context(
         "funding_named": complaint.funding_institution_id is not None,
         "summary": complaint.summary.strip(),
         "incidents": _incident_rows(complaint, incidents),
-        "citations": citations_for(
-            kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
-        ),
+        # A letter cites only what was checked against the official text: a lender who
+        # finds one wrong article number discounts the whole letter. The rest is told to
+        # the borrower beside the letter (letter_cautions), never inside it.
+        "citations": [
+            c
+            for c in citations_for(
+                kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
+            )
+            if c.confirmed
+        ],
         "requests": [OUTCOME_ZH[code] for code in complaint.desired_outcomes if code in OUTCOME_ZH],
         "evidence": [
             {
@@ -316,6 +346,58 @@ def letter_context(
         "lender_rule_binding": target.party is not None and target.party.licence_type in BOUND_BY_LENDER_RULE,
         "today": timezone.localtime(now),
     }
+
+
+@dataclass(frozen=True)
+class Caution:
+    """Something the letter leaves out or states without a source, for the borrower and
+    the advocate to know before sending (shown beside the letter, not in it)."""
+
+    heading: str
+    note: str
+
+
+def letter_cautions(*, complaint: Complaint, target: LetterTarget) -> list[Caution]:
+    """What the letter does not cite because its text was not checked: unchecked
+    citations, and the conduct rules whose source is unchecked (the letter names the
+    conduct, not the source)."""
+    incidents = list(complaint.incidents.all())
+    kinds = list(dict.fromkeys(incident.kind for incident in incidents))
+    regulator_kind = target.regulator.kind if target.regulator else ""
+    cautions = [
+        Caution(heading=c.heading, note=c.caveat_text)
+        for c in citations_for(
+            kinds=kinds, outcomes=complaint.desired_outcomes, regulator_kind=regulator_kind
+        )
+        if not c.confirmed
+    ]
+    seen = set()
+    for found in breaches_for_complaint(complaint, incidents=incidents).values():
+        for breach in found:
+            rule = breach.rule
+            if not rule.confirmed and rule.source and rule.source not in seen:
+                seen.add(rule.source)
+                cautions.append(
+                    Caution(
+                        heading=rule.source,
+                        note=_(
+                            "Not checked against the official text: the letter names the conduct, "
+                            "not this source."
+                        ),
+                    )
+                )
+    if target.party is not None:
+        cautions.append(
+            Caution(
+                heading="《银行业保险业消费投诉处理管理办法》",
+                note=_(
+                    "The %(days)d-day deadline for the answer comes from this rule; its article "
+                    "number was not checked, so the letter gives none."
+                )
+                % {"days": LENDER_DEADLINE_DAYS},
+            )
+        )
+    return cautions
 
 
 def letter_generate(*, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime) -> str:

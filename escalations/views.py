@@ -250,6 +250,7 @@ def letter(request: HttpRequest, reference: str, target: str) -> HttpResponse:
             "can_edit": permissions.can_edit_letter(request.user, complaint),
             "can_send": permissions.can_send_from_app(request.user, complaint)
             and sending.takes_email(complaint, letter_target),
+            "cautions": letters.letter_cautions(complaint=complaint, target=letter_target),
         },
     )
     for header, value in _PRIVATE.items():

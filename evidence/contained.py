@@ -174,6 +174,10 @@ def _shrink(im: Any, longest: int) -> Any:
     return small
 
 
+# A thumbnail's greatest height for its width: portrait 4:5, the shape of a card on a phone.
+THUMB_TALLEST = 1.25
+
+
 def _image_derive(path: str, max_pixels: str, out: str, display_side: str, thumb_side: str) -> dict[str, Any]:
     """The display copy and the thumbnail: upright, and with no metadata (EXIF with GPS
     and device, XMP, comments stay behind). Only one full-size picture is ever in memory,
@@ -198,8 +202,14 @@ def _image_derive(path: str, max_pixels: str, out: str, display_side: str, thumb
             width, height = height, width
     display.info = {}
     display_name, display_type = _save(display, out, "display")
+    # A tall screenshot shrunk whole is a sliver, and cropped in its middle a blank card:
+    # keep its top (where a chat shows who wrote), at most THUMB_TALLEST times as tall as
+    # wide, then shrink, keeping the proportions, to `thumb_max` wide at most.
     thumb = display.copy()
-    thumb.thumbnail((thumb_max, thumb_max))
+    tallest = max(1, round(thumb.width * THUMB_TALLEST))
+    if thumb.height > tallest:
+        thumb = thumb.crop((0, 0, thumb.width, tallest))
+    thumb.thumbnail((thumb_max, max(1, round(thumb_max * THUMB_TALLEST))))
     thumb_name, _thumb_type = _save(thumb, out, "thumbnail")
     return {
         "width": width,

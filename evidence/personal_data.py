@@ -14,7 +14,13 @@ from .models import Evidence, Proposal, Reading
 
 
 def archive_name(evidence: Evidence) -> str:
-    return f"files/{evidence.complaint.reference}/{evidence.public_id}{evidence.extension}"
+    """The file's place in the export: under its complaint, by the name it was uploaded
+    with (already stripped of folders and control characters), after a short piece of its
+    id so that two "screenshot.png" stay two files."""
+    name = (evidence.original_name or "").replace("/", "_").replace("\\", "_").strip() or "file"
+    if evidence.extension and not name.lower().endswith(evidence.extension.lower()):
+        name += evidence.extension
+    return f"files/{evidence.complaint.reference}/{evidence.public_id.hex[:8]}-{name}"
 
 
 def _reading(evidence: Evidence) -> dict[str, Any] | None:
@@ -28,9 +34,9 @@ def export_complaint(complaint: Complaint) -> dict[str, Any]:
     return {
         "evidence": [
             {
-                "file": f"files/{complaint.reference}/{e.public_id}{e.extension}",
+                "file": archive_name(e),
                 "name": e.original_name,
-                "kind": e.kind,
+                "kind": e.get_kind_display(),
                 "size": e.size,
                 "sha256": e.sha256,
                 "caption": e.caption,
@@ -39,10 +45,15 @@ def export_complaint(complaint: Complaint) -> dict[str, Any]:
                 # What the app read in a screenshot, and what it covered in the copy it shares.
                 "recognised": _reading(e),
             }
-            for e in complaint.evidence.select_related("reading")
+            for e in complaint.evidence.select_related("reading", "complaint")
         ],
         "proposed_incidents": [
-            {"from": p.evidence.original_name, "kind": p.kind, "quote": p.quote, "state": p.state}
+            {
+                "from": p.evidence.original_name,
+                "kind": p.get_kind_display(),
+                "quote": p.quote,
+                "state": p.get_state_display(),
+            }
             for p in complaint.proposals.select_related("evidence")
         ],
     }
@@ -58,9 +69,10 @@ def erase(user: Any, now: datetime) -> Erased:
     stored = [f for item in evidence for f in (item.file, item.display_file, item.thumbnail) if f]
     # The covered copies; the readings, their pairs and the proposals go with the files.
     stored += [r.redacted_file for r in Reading.objects.filter(evidence__in=evidence) if r.redacted_file]
+    uploads = evidence.count()
     Proposal.objects.filter(complaint__filer=user).delete()
     evidence.delete()
-    return Erased(files=stored)
+    return Erased(files=stored, counts={"uploads": uploads})
 
 
 PART = PersonalData(

@@ -41,7 +41,8 @@ from .validation import EvidenceRejected, MarkerScan, ffmpeg_path, inspect_file,
 logger = logging.getLogger(__name__)
 
 DISPLAY_MAX_SIDE = 2560
-THUMBNAIL_SIDE = 320
+# Thumbnails' width: a card fills a phone's width (about 340 CSS px) at twice the pixels.
+THUMBNAIL_SIDE = 640
 
 
 @dataclass

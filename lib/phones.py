@@ -47,3 +47,57 @@ def mask_phone(number: str) -> str:
     if len(digits) > 2:
         return digits[0] + "*" * (len(digits) - 2) + digits[-1]
     return "*" * len(digits)
+
+
+# Between the numbers of a pasted list: new lines, commas, semicolons and the enumeration
+# comma, as a phone's call log or a chat copies them.
+_LIST_SEPARATORS = re.compile(r"[\n\r,;，；、]+")
+# What a number may be written with; anything else (a name, a note) is not part of one.
+_NUMBER_LIKE = re.compile(r"^[+0-9\s\-().]*$")
+
+
+def parse_number_list(raw: str) -> tuple[list[str], list[str]]:
+    """A pasted list of phone numbers: (the numbers, normalised, each once, in the order
+    given; the pieces that are not a number).
+
+    A piece between commas or lines is one number when it reads as one ("138 1234 5678",
+    "+86-138..."). Otherwise its space-separated parts are gathered until they make a
+    mobile number, so "0086 137 0000 3333 13600004444" is two; parts that make none are
+    returned as not numbers (landlines in such a run need commas or lines between them).
+    """
+    numbers: list[str] = []
+    bad: list[str] = []
+    seen: set[str] = set()
+
+    def take(piece: str) -> bool:
+        number = normalize_phone(piece)
+        if not number or not 5 <= len(number) <= 15:
+            return False
+        if number not in seen:
+            seen.add(number)
+            numbers.append(number)
+        return True
+
+    def give_up(parts: list[str]) -> None:
+        bad.extend(part for part in parts if not take(part))
+
+    for piece in _LIST_SEPARATORS.split(fold_digits(raw or "")):
+        piece = piece.strip()
+        if not piece or take(piece):
+            continue
+        gathered: list[str] = []
+        for part in piece.split():
+            gathered.append(part)
+            text = " ".join(gathered)
+            if not _NUMBER_LIKE.match(text):
+                give_up(gathered)
+                gathered = []
+            elif is_mainland_mobile(normalize_phone(text)):
+                take(text)
+                gathered = []
+            elif len(normalize_phone(text) or re.sub(r"\D", "", text)) > 15:
+                give_up(gathered)
+                gathered = []
+        if gathered and not take(" ".join(gathered)):
+            give_up(gathered)
+    return numbers, bad

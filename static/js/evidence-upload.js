@@ -96,18 +96,48 @@
     chain.then(function () {
       submit.disabled = false;
       input.value = "";
-      if (accepted) {
-        var li = document.createElement("li");
-        var link = document.createElement("a");
-        link.href = window.location.pathname + "#evidence";
-        link.className = "btn btn-sm btn-outline-primary";
-        link.textContent = form.dataset.textShow;
-        link.addEventListener("click", function (e) { e.preventDefault(); window.location.reload(); });
-        li.appendChild(link);
-        list.appendChild(li);
-        if (accepted === files.length) window.setTimeout(function () { window.location.reload(); }, 1200);
-      }
+      if (accepted) refreshSection();
     });
+  }
+
+  // The list of files and the counts come from the server again, so that what the page
+  // says ("Evidence 0", "No evidence yet") agrees with the verdicts above. The form stays
+  // the same element, with its verdicts and its listeners; only what is around it changes.
+  function refreshSection() {
+    var fallback = function () {
+      var li = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = window.location.pathname + "#evidence";
+      link.className = "btn btn-sm btn-outline-primary";
+      link.textContent = form.dataset.textShow;
+      link.addEventListener("click", function (e) { e.preventDefault(); window.location.reload(); });
+      li.appendChild(link);
+      list.appendChild(li);
+    };
+    if (!window.fetch || !window.DOMParser) { fallback(); return; }
+    window.fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var parsed = doc.getElementById("evidence");
+        var section = document.getElementById("evidence");
+        if (!parsed || !section) throw new Error("no section");
+        var fresh = document.importNode(parsed, true);
+        var freshForm = fresh.querySelector("#evidence-upload");
+        if (freshForm) freshForm.replaceWith(form);
+        section.replaceWith(fresh);
+        // The page's other mentions of the count: the jump links to the section.
+        var links = document.querySelectorAll('a[href="#evidence"]');
+        var freshLinks = doc.querySelectorAll('a[href="#evidence"]');
+        Array.prototype.forEach.call(links, function (link, i) {
+          if (freshLinks[i]) link.textContent = freshLinks[i].textContent;
+        });
+        document.dispatchEvent(new CustomEvent("evidence:refreshed"));
+      })
+      .catch(fallback);
   }
 
   form.addEventListener("submit", function (e) {

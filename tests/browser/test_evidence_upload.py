@@ -43,15 +43,16 @@ def test_upload_a_recording_and_a_screenshot(live_server, page: Page, login_as, 
     for evidence in Evidence.objects.all():
         services.evidence_process(evidence_id=evidence.pk)
 
-    # One file was refused, so the page waits for the borrower to ask for the new files.
-    with page.expect_navigation():
-        page.locator("#evidence-progress a").click()
+    # The list and the count follow at once, beside the verdicts (the refused one too).
+    expect(page.locator("#evidence-title .badge")).to_have_text("2")
+    expect(progress.nth(2)).to_contain_text("不接受")
+    page.reload()
     thumbnail = page.locator("img.evidence-thumb")
     expect(thumbnail).to_have_count(1)
     expect(page.locator("#evidence audio")).to_have_count(1)
     page.wait_for_function("() => document.querySelector('img.evidence-thumb').naturalWidth > 0")
     natural = page.evaluate("() => document.querySelector('img.evidence-thumb').naturalHeight")
-    assert natural == 320
+    assert natural == 800  # 800×1200 cut from the top to 4:5, 640 wide
     playable = page.evaluate(
         "async () => { const a = document.querySelector('#evidence audio'); a.preload = 'auto'; a.load();"
         " await new Promise(r => a.addEventListener('loadedmetadata', r, {once: true})); return a.duration; }"

@@ -1,4 +1,6 @@
-"""A new borrower signs up, files a complaint with two incidents and follows it."""
+"""A new borrower signs up, files a complaint with two incidents (one of them a series of
+calls, logged as one entry) and follows it; evidence uploaded with JavaScript shows up in
+the list and the count at once."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from complaints.models import Complaint, Status
+from evidence.models import Evidence
 from lib.sms import MemorySmsBackend
+from tests.evidence import files
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: Page):
+def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: Page, conduct_rules):
     requested_hosts = set()
     page.on("request", lambda r: requested_hosts.add(re.sub(r"^\w+://([^/]+).*$", r"\1", r.url)))
 
@@ -44,6 +48,13 @@ def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: 
     page.select_option("#id_incidents-0-kind", "third_parties")
     page.fill("#id_incidents-0-collector_id", "171 0000 1111")
     page.select_option("#id_incidents-0-contacted", "family")
+    # A contact-list blast: thirty calls from three numbers, in one entry. The series part
+    # folds away until asked for.
+    expect(page.locator("#id_incidents-0-series_count")).to_be_hidden()
+    page.locator(".incident-series summary").first.click()
+    page.fill("#id_incidents-0-ended_at", "2026-11-20T23:10")
+    page.fill("#id_incidents-0-series_count", "30")
+    page.fill("#id_incidents-0-series_numbers", "171 0000 1111\n+86 171-0000-2222， 17100003333")
 
     page.click("#add-incident")
     page.fill("#id_incidents-1-occurred_at", "2026-11-21T23:40")
@@ -59,6 +70,35 @@ def test_a_new_borrower_files_a_complaint_with_two_incidents(live_server, page: 
     assert complaint.status == Status.SUBMITTED
     assert complaint.incidents.count() == 2
     expect(page.locator("#incidents .list-group-item")).to_have_count(2)
+    series = page.locator("#incidents .list-group-item").first
+    expect(series).to_contain_text("30")
+    expect(series).to_contain_text("3 个号码")
+    # The rule checks count the thirty calls (over NIFA's 3 a day) and the ones after 22:00.
+    expect(series).to_contain_text("每日接通的催收电话超过上限")
+    expect(series).to_contain_text("夜间催收")
+    assert sorted(complaint.incidents.get(series_count=30).numbers.values_list("number", flat=True)) == [
+        "17100001111",
+        "17100002222",
+        "17100003333",
+    ]
+
+    # Evidence uploaded with JavaScript: the verdicts, the list and the count agree at once.
+    expect(page.locator("#evidence-title .badge")).to_have_text("0")
+    page.set_input_files(
+        "#evidence-files",
+        [
+            {"name": "通讯录轰炸.png", "mimeType": "image/png", "buffer": files.png((1080, 2400))},
+            {"name": "短信.png", "mimeType": "image/png", "buffer": files.png()},
+        ],
+    )
+    page.click("#evidence-submit")
+    expect(page.locator("#evidence-progress li").nth(1)).to_contain_text("已接受")
+    expect(page.locator("#evidence-title .badge")).to_have_text("2")
+    expect(page.locator("#evidence")).to_contain_text("通讯录轰炸.png")
+    expect(page.locator("#evidence")).not_to_contain_text("还没有证据")
+    expect(page.locator('.page-sections a[href="#evidence"]')).to_contain_text("2")
+    expect(page.locator("#evidence-progress li").first).to_contain_text("已接受")  # the verdicts stay
+    assert Evidence.objects.filter(complaint=complaint).count() == 2
     expect(page.locator(".timeline > li")).to_have_count(2)
 
     page.goto(f"{live_server.url}/complaints/mine/")

@@ -70,10 +70,36 @@ def test_it_cites_the_laws_with_their_articles(letter_case, lender_target, borro
     # Third parties: the Civil Code and the PIPL, both confirmed.
     assert "《中华人民共和国民法典》第1033条第（一）项" in text
     assert "《中华人民共和国个人信息保护法》第10条" in text
-    # Threats: the public-security law, whose current numbering is unconfirmed, says so.
-    assert "《中华人民共和国治安管理处罚法》第42条（2012年修正文本）" in text
-    assert "现行序号未经核实" in text
+    # Threats: the public-security law's current numbering is unconfirmed, so the letter
+    # leaves it out (the page beside the letter says so); the Criminal Law is confirmed.
+    assert "治安管理处罚法" not in text
+    assert "未经核实" not in text
     assert "《中华人民共和国刑法》第293条之一" in text
+
+
+def test_the_cautions_beside_the_letter_name_what_it_leaves_out(letter_case, lender_target, conduct_rules):
+    cautions = letters.letter_cautions(complaint=letter_case, target=lender_target)
+
+    headings = [c.heading for c in cautions]
+    assert "《中华人民共和国治安管理处罚法》第42条（2012年修正文本）" in headings
+    assert any("现行序号未经核实" in c.note for c in cautions)
+    assert "《银行业保险业消费投诉处理管理办法》" in headings  # the lender's deadline
+    assert "中国银行业协会《金融机构个人消费类贷款催收工作指引（试行）》" in headings  # a rule's source
+
+
+def test_the_letter_page_shows_the_cautions_outside_the_letter(client, letter_case, lender_target, borrower):
+    from django.urls import reverse
+
+    client.force_login(borrower)
+
+    page = client.get(
+        reverse("regulators:letter", args=[letter_case.reference, lender_target.key])
+    ).content.decode()
+
+    aside = page[page.index('class="letter-cautions"') : page.index('class="letter-body"')]
+    assert "治安管理处罚法" in aside
+    letter = page[page.index('class="letter-body"') :]
+    assert "未经核实" not in letter
 
 
 def test_it_marks_the_lender_rule_unconfirmed_and_only_a_yardstick_for_a_platform(
@@ -82,7 +108,7 @@ def test_it_marks_the_lender_rule_unconfirmed_and_only_a_yardstick_for_a_platfor
     text = generate(letter_case, lender_target, borrower)
 
     assert "参照《银行业保险业消费投诉处理管理办法》" in text
-    assert "条款序号未经核实" in text
+    assert "条款序号未经核实" not in text  # said beside the letter, not to the lender
 
 
 def test_it_lists_every_evidence_hash(letter_case, lender_target, borrower):
@@ -268,15 +294,11 @@ def test_it_cites_the_rules_each_incident_breaks_with_their_source(
 
     call = incident_block(text, "2026年11月20日 21:30")
     sms = incident_block(text, "2026年11月21日 23:40")
-    assert (
-        "涉嫌违反：“向无关第三方催收”（依据：中国银行业协会《金融机构个人消费类贷款催收工作指引（试行）》，未经核实）"
-        in call
-    )
+    # An unchecked source is not cited: the conduct is, with what was found.
+    assert "涉嫌违反：“向无关第三方催收”" in call
+    assert "依据" not in call and "未经核实" not in call
     assert "夜间" not in call  # 21:30 is before quiet hours
-    assert (
-        "“夜间催收（22:00至次日8:00）”（北京时间23:40，属22:00至08:00时段；"
-        "依据：中国互联网金融协会《互联网金融贷后催收业务指引》，未经核实）" in sms
-    )
+    assert "“夜间催收（22:00至次日8:00）”（北京时间23:40，属22:00至08:00时段）" in sms
     assert "“恐吓、威胁”" in sms
     # The CBA's night rule is about calls and visits; this was an SMS.
     assert "夜间致电或上门" not in sms

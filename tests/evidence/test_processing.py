@@ -61,7 +61,29 @@ def test_thumbnails_are_small(client, borrower, complaint):
 
     evidence.refresh_from_db()
     with evidence.thumbnail.open("rb") as f, Image.open(f) as im:
-        assert max(im.size) == 320
+        assert im.size == (services.THUMBNAIL_SIDE, 360)  # 16:9 kept
+
+
+def test_a_tall_screenshot_keeps_its_top_in_the_thumbnail(client, borrower, complaint):
+    from io import BytesIO
+
+    from PIL import ImageDraw
+
+    shot = Image.new("RGB", (1080, 2400), (255, 255, 255))
+    ImageDraw.Draw(shot).rectangle((0, 0, 1080, 200), fill=(0, 0, 200))  # the chat's header
+    buffer = BytesIO()
+    shot.save(buffer, "PNG")
+    evidence = upload_one(client, borrower, complaint, "chat.png", buffer.getvalue())
+
+    services.evidence_process(evidence_id=evidence.pk)
+
+    evidence.refresh_from_db()
+    with evidence.thumbnail.open("rb") as f, Image.open(f) as im:
+        assert im.size == (640, 800)  # cut to 4:5, not squeezed
+        top = im.convert("RGB").getpixel((320, 10))
+        bottom = im.convert("RGB").getpixel((320, 790))
+    assert top[2] > 150 and top[0] < 50  # the header is there
+    assert bottom == (255, 255, 255) or min(bottom) > 240
 
 
 def test_processing_twice_does_the_work_once(client, borrower, complaint):
@@ -137,5 +159,6 @@ def test_the_upload_enqueues_processing_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post_files(client, complaint, ("a.png", files.png()))
 
-    assert len(callbacks) == 1
+    # The processing task, and telling the advocates of the new evidence (issue 16).
+    assert len(callbacks) == 2
     assert Evidence.objects.get().state == Evidence.State.PENDING

@@ -1,0 +1,22 @@
+"""Small things every form on a phone needs."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models.fields import BLANK_CHOICE_DASH
+from django.utils.translation import gettext_lazy as _
+
+_DASHES = BLANK_CHOICE_DASH[0][1]
+
+
+def name_empty_choices(form: forms.BaseForm) -> None:
+    """A select's empty choice says "please choose" (请选择) instead of Django's
+    "---------", which reads as broken in Chinese and as nothing to a screen reader."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == _DASHES:
+                field.empty_label = _("Please choose")
+        elif isinstance(field, forms.ChoiceField):
+            choices = list(field.choices)
+            if choices and choices[0][0] in ("", None) and choices[0][1] == _DASHES:
+                field.choices = [("", _("Please choose")), *choices[1:]]
