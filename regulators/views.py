@@ -1,36 +1,86 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.vary import vary_on_headers
 
 from complaints.models import Institution, Lender, LicenceType
 from complaints.registry import brand_find, current_funders, institution_find
+from lib import versions
 
 from .forms import DirectoryFilterForm, RouteFinderForm
 from .routing import RouteQuery, Step, province_from, route_for
-from .selectors import directory_entries
+from .selectors import DIRECTORY_VERSION, directory_entries
 
 DIRECTORY_PER_PAGE = 25
+_CACHED_PARAMS = {"province", "kind_of_harm", "q", "page"}
+_CACHED_PAGES = {str(n) for n in range(1, 21)}
+
+
+@dataclass
+class DirectoryListing:
+    """What the directory shows, the same for every visitor. Its fields are the key of the
+    page's fragment (the directory's version and everything the query string says); the
+    entries are read (`page`) only when that fragment is rendered, not when it is cached."""
+
+    version: str
+    form: DirectoryFilterForm
+    filters: dict[str, str]
+    page_number: str | None
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.filters.values())
+
+    @cached_property
+    def page(self) -> Page:
+        entries = directory_entries(**self.filters)
+        return Paginator(entries, DIRECTORY_PER_PAGE).get_page(self.page_number)
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    """The public list of where to complain. Open to everyone: people look before signing up."""
+    """The public list of where to complain. Open to everyone: people look before signing up.
+
+    Cached as HTML under the directory's version and the filters (`DirectoryListing`): no
+    query at all for most visits, and an admin's change shows at once."""
     form = DirectoryFilterForm(request.GET or None)
     filters = {"province": "", "kind_of_harm": "", "q": ""}
     if form.is_bound:
         form.is_valid()
         # An unknown value in a hand-edited URL drops that filter alone, with its error shown.
         filters.update(form.cleaned_data)
-    entries = directory_entries(**filters)
-    page = Paginator(entries, DIRECTORY_PER_PAGE).get_page(request.GET.get("page"))
+    # Cached only for the links the page itself makes (a province, a kind of harm, one of
+    # its first pages): a query string anyone can vary, such as a typed word, would let a
+    # stranger fill the cache with copies of the page.
+    cacheable = (
+        set(request.GET) <= _CACHED_PARAMS
+        and all(len(request.GET.getlist(name)) == 1 for name in request.GET)
+        and not form.errors
+        and not filters["q"]
+        and request.GET.get("page", "1") in _CACHED_PAGES
+    )
+    listing = DirectoryListing(
+        version=versions.version(DIRECTORY_VERSION) if cacheable else "",
+        form=form,
+        filters=filters,
+        page_number=request.GET.get("page"),
+    )
     return render(
         request,
         "regulators/directory.html",
-        {"form": form, "page": page, "count": len(entries), "filtered": any(filters.values())},
+        {
+            "listing": listing,
+            "form": form,
+            "cacheable": cacheable,
+            "page": SimpleLazyObject(lambda: listing.page),
+            "count": SimpleLazyObject(lambda: listing.page.paginator.count),
+        },
     )
 
 
