@@ -38,6 +38,7 @@ from complaints.registry import current_funders, surviving
 
 from .models import Regulator, RegulatorKind
 from .seed_data import PROVINCE_NAMES
+from .selectors import active_regulators
 
 # Not regulator kinds: the steps that point at the lender of record and the platform.
 LENDER = "lender"
@@ -395,9 +396,10 @@ def route_for(query: RouteQuery, *, entries: list[Regulator] | None = None) -> l
     """
     brand = surviving(query.brand)
     seen = supervision(brand, query.funder)
-    # The directory is a few hundred rows at most: one query, then the rules pick in memory.
+    # The directory is a few hundred rows at most, kept in memory per version; the rules
+    # pick from it.
     if entries is None:
-        entries = list(Regulator.objects.filter(active=True))
+        entries = active_regulators()
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
     for rule in sorted(RULES, key=lambda r: r.order):  # sorted() is stable: table order breaks ties

@@ -95,8 +95,10 @@ def test_the_advocates_case_page_stays_within_budget_as_data_grows(client, advoc
     large = measure(client, complaint.get_absolute_url())
 
     assert large[0] == small[0]
-    assert large[0] <= 15
-    assert large[1] <= 150 * 1024
+    # Issue 20: at most 12 queries and 100 KB (it was 15 and 150 KB; the trail of who
+    # opened the case has its own page, the directory is kept in memory per version).
+    assert large[0] <= 12
+    assert large[1] <= 100 * 1024
 
 
 @pytest.mark.parametrize("page", ["detail", "mine"])
