@@ -458,6 +458,29 @@ def test_a_batch_cut_by_an_exception_still_marks_what_went_out(monkeypatch):
     assert sorted(m.subject for m in mail.outbox) == [f"提醒 {i}" for i in range(4)]
 
 
+def test_a_slow_batch_writes_its_marks_as_it_goes(monkeypatch):
+    """When sending is slow (here: every message takes longer than MARK_EVERY), what went
+    out is marked as it goes, not at the end: a worker killed half way repeats little."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = _many_emails_due(3)
+    monkeypatch.setattr(services, "MARK_EVERY", 0.0)
+    marked_before_next = []
+    real = services._deliver
+
+    def deliver(delivery, **kwargs):
+        marked_before_next.append(Delivery.objects.filter(pk__in=ids, state=Delivery.State.SENT).count())
+        return real(delivery, **kwargs)
+
+    monkeypatch.setattr(services, "_deliver", deliver)
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.deliveries_send(now=NOON + timedelta(minutes=1)) == 3
+
+    assert marked_before_next == [0, 1, 2]
+    assert len([q for q in _statements(ctx) if q.startswith("UPDATE")]) == 1 + 3  # the claim, then each mark
+
+
 def test_specific_deliveries_are_sent_at_once_but_not_twice_nor_in_quiet_hours():
     ids = _many_emails_due(3)
     Delivery.objects.filter(pk=ids[2]).update(send_after=NOON + timedelta(hours=8))
