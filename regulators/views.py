@@ -19,7 +19,8 @@ from .routing import RouteQuery, Step, province_from, route_for
 from .selectors import DIRECTORY_VERSION, directory_entries
 
 DIRECTORY_PER_PAGE = 25
-_CACHED_PARAMS = {"province", "kind_of_harm", "q", "page"}
+# The directory's query strings that are cached as HTML (see `directory`).
+_CACHED_SHAPES = (set(), {"province", "kind_of_harm", "q"})
 _CACHED_PAGES = {str(n) for n in range(1, 21)}
 
 
@@ -55,21 +56,22 @@ def directory(request: HttpRequest) -> HttpResponse:
         form.is_valid()
         # An unknown value in a hand-edited URL drops that filter alone, with its error shown.
         filters.update(form.cleaned_data)
-    # Cached only for the links the page itself makes (a province, a kind of harm, one of
-    # its first pages): a query string anyone can vary, such as a typed word, would let a
-    # stranger fill the cache with copies of the page.
+    # Cached only for what the page's own links and form ask for (everything, or the three
+    # filters as the form sends them; past the first page only without a filter): any
+    # other query string could be varied by a stranger to fill the cache with copies.
+    page_number = request.GET.get("page")
     cacheable = (
-        set(request.GET) <= _CACHED_PARAMS
+        set(request.GET) - {"page"} in _CACHED_SHAPES
         and all(len(request.GET.getlist(name)) == 1 for name in request.GET)
         and not form.errors
         and not filters["q"]
-        and request.GET.get("page", "1") in _CACHED_PAGES
+        and (page_number in (None, "1") or (page_number in _CACHED_PAGES and not any(filters.values())))
     )
     listing = DirectoryListing(
         version=versions.version(DIRECTORY_VERSION) if cacheable else "",
         form=form,
         filters=filters,
-        page_number=request.GET.get("page"),
+        page_number=page_number,
     )
     return render(
         request,
