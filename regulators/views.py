@@ -124,7 +124,13 @@ def route(request: HttpRequest) -> HttpResponse:
     funders = [funder] if funder is not None else [link.institution for link in links if link.until is None]
     asked = bool(typed or province)
     steps = route_for(
-        RouteQuery(brand=brand, funder=funder, province=province, kinds=frozenset(data.get("kind") or ()))
+        RouteQuery(
+            brand=brand,
+            funder=funder,
+            province=province,
+            kinds=frozenset(data.get("kind") or ()),
+            links=tuple(links),
+        )
     )
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(
