@@ -72,6 +72,13 @@ def endpoints(seed: dict[str, Any]) -> list[Endpoint]:
         Endpoint("dashboard", "/cases/dashboard/", "advocate", "advocates' dashboard (cached aggregates)"),
         Endpoint("public_stats", "/cases/statistics/", None, "public statistics (cached aggregates)"),
         Endpoint("directory", "/regulators/", None, "public directory of regulators"),
+        Endpoint(
+            "route",
+            "/regulators/route/?lender=" + quote("安逸花") + "&province=440000",
+            None,
+            "public route finder: a brand and a province",
+        ),
+        Endpoint("inbox", "/notifications/", "borrower", "borrower's notifications (reminders)"),
     ]
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from audit.models import AuditEvent
 from complaints import permissions, workflow
 
 from . import followups, selectors, services
@@ -33,7 +32,7 @@ def case_panel_context(
         "note_form": bound.get("case-note") or NoteForm(),
         "info_form": bound.get("case-info-request") or InfoRequestForm(),
         "linked_collectors": selectors.linked_collectors(complaint, incidents=incidents),
-        "audit_events": list(AuditEvent.objects.filter(complaint=complaint).order_by("-created", "-pk")[:30]),
+        # Who opened the case is a page of its own (cases.views.trail): it changes at every view.
     }
 
 

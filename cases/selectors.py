@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import PEOPLE_VERSION, Role
+from audit.models import AuditEvent
 from complaints import permissions
 from complaints.models import (
     COMPLAINTS_VERSION,
@@ -308,3 +309,8 @@ def caseworker_choices() -> list[tuple[int, str]]:
         found = [(u.pk, str(u)) for u in caseworkers()]
         cache.set(key, found, 3600)
     return found
+
+
+def case_trail(complaint: Any) -> QuerySet[AuditEvent]:
+    """The case's audit trail, newest first: who opened it, downloaded its files, moved it."""
+    return AuditEvent.objects.filter(complaint=complaint).order_by("-created", "-pk")

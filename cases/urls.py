@@ -41,6 +41,7 @@ urlpatterns = [
     path("statistics/", views.public_stats, name="public_stats"),
     path("<ref:reference>/assign/", views.assign, name="assign"),
     path("<ref:reference>/notes/", views.add_note, name="add_note"),
+    path("<ref:reference>/trail/", views.trail, name="trail"),
     path("<ref:reference>/requests/", views.request_info, name="request_info"),
     path("<ref:reference>/requests/<int:request_id>/answer/", views.answer_info, name="answer_info"),
     path("evidence/<uuid:public_id>/review/", views.review_evidence, name="review_evidence"),

@@ -252,6 +252,21 @@ def review_evidence(request: HttpRequest, public_id: str) -> HttpResponse:
     return _back(evidence.complaint, "evidence")
 
 
+TRAIL_PER_PAGE = 50
+
+
+@caseworker_required
+def trail(request: HttpRequest, reference: str) -> HttpResponse:
+    """Who opened this case and what they did with it, newest first. Its own page, linked
+    from the case panel: the list grows with every view of the case, so the case page
+    neither reads it nor could cache it."""
+    complaint = get_complaint_for_user(request, reference)
+    if not permissions.can_work_on_case(request.user, complaint):
+        raise Http404
+    page = Paginator(selectors.case_trail(complaint), TRAIL_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/trail.html", {"complaint": complaint, "page": page})
+
+
 @caseworker_required
 def collector(request: HttpRequest, key: str) -> HttpResponse:
     normalized = normalize_collector_id(key)

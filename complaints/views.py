@@ -90,25 +90,33 @@ def _save_complaint_form(
         if form.errors or any(f.errors for f in formset.forms):
             messages.error(request, _("Some answers need a look. Nothing you typed was lost."))
             return None, form, formset
-    try:
-        saved = services.complaint_save_draft(
-            filer=request.user,
-            lender_name=form.cleaned_data["lender_name"],
-            funding_name=form.cleaned_data.get("funding_name", ""),
-            data=form.cleaned_data,
-            incidents=new_incidents,
-            complaint=complaint,
-        )
-    except services.ComplaintError as e:
-        messages.error(request, str(e))
-        return None, form, formset
+    filing = {
+        "filer": request.user,
+        "lender_name": form.cleaned_data["lender_name"],
+        "funding_name": form.cleaned_data.get("funding_name", ""),
+        "data": form.cleaned_data,
+        "incidents": new_incidents,
+        "complaint": complaint,
+    }
+    refused = None
+    if wants_submit:
+        try:
+            saved = services.complaint_file(**filing)
+        except services.ComplaintError as e:
+            # Nothing was saved. The draft alone, so that nothing typed is lost: if the
+            # draft itself is refused, the form comes back with the reason instead.
+            refused = e
+    if not wants_submit or refused is not None:
+        try:
+            saved = services.complaint_save_draft(**filing)
+        except services.ComplaintError as e:
+            messages.error(request, str(e))
+            return None, form, formset
+    if refused is not None:
+        messages.error(request, str(refused))
+        return redirect("complaints:edit", saved.reference), form, formset
     if not wants_submit:
         messages.success(request, _("Draft saved. You can come back to it any time."))
-        return redirect("complaints:edit", saved.reference), form, formset
-    try:
-        services.complaint_submit(complaint=saved, actor=request.user)
-    except services.ComplaintError as e:
-        messages.error(request, str(e))
         return redirect("complaints:edit", saved.reference), form, formset
     messages.success(
         request,

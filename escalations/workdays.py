@@ -98,17 +98,23 @@ def estimate_reason(due_at: datetime | None) -> str:
 
 
 class WorkingCalendar:
-    """Answers "is this a working day?" for a stretch of dates with one query.
+    """Answers "is this a working day?" for a stretch of dates without a query per date.
 
-    Build one per computation: the admins' overrides are read when it is built, so a
-    change in the admin counts from the next computation on.
+    Build one per computation: the admins' overrides are taken when it is built (from the
+    cache, under the calendar's version), so a change in the admin counts from the next
+    computation on.
     """
 
     def __init__(self, *, overrides: dict[date, bool] | None = None) -> None:
         if overrides is None:
             from .models import HolidayOverride
 
-            overrides = dict(HolidayOverride.objects.values_list("date", "is_working_day"))
+            # Read once per version of the calendar (every admin change to it bumps
+            # SCHEDULES_VERSION, schedules.deadlines_recount), not on every page.
+            key = f"holiday-overrides:{versions.version(SCHEDULES_VERSION)}"
+            overrides = shared_cache.get_or_set(
+                key, lambda: dict(HolidayOverride.objects.values_list("date", "is_working_day")), None
+            )
         self._overrides = overrides
 
     def is_working_day(self, day: date) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models.fields import BLANK_CHOICE_DASH
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 _DASHES = BLANK_CHOICE_DASH[0][1]
@@ -17,6 +18,9 @@ def name_empty_choices(form: forms.BaseForm) -> None:
             if field.empty_label == _DASHES:
                 field.empty_label = _("Please choose")
         elif isinstance(field, forms.ChoiceField):
+            if isinstance(field.choices, CallableChoiceIterator):
+                # Computed when shown (often a query): left lazy, with its own empty label.
+                continue
             choices = list(field.choices)
             if choices and choices[0][0] in ("", None) and choices[0][1] == _DASHES:
                 field.choices = [("", _("Please choose")), *choices[1:]]

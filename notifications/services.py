@@ -10,17 +10,19 @@ Services take `now`; nothing here reads the clock itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, Min, OuterRef, Q
 from django.template.loader import render_to_string
@@ -48,6 +50,9 @@ QUIET_START, QUIET_END = time(21, 0), time(8, 0)
 MAX_ATTEMPTS = 5
 # A send claimed this long ago without an outcome belongs to a worker that died.
 STALE_CLAIM = timedelta(minutes=10)
+# Outcomes of sends are written at least this often (seconds of sending): what a killed
+# worker may send twice.
+MARK_EVERY = 1.0
 
 DRAFT_AFTER = timedelta(hours=24)
 REVIEW_AFTER = timedelta(hours=48)
@@ -551,13 +556,13 @@ def reminders_cancel_obsolete(*, now: datetime) -> int:
 # Sending ------------------------------------------------------------------------------
 
 
-def _send_email(reminder: Reminder) -> None:
+def _send_email(reminder: Reminder, connection: Any = None) -> None:
     user = reminder.recipient
     with translation.override(user.language or settings.LANGUAGE_CODE):
         context = {"reminder": reminder, "url": settings.SITE_URL.rstrip("/") + reminder.link, "user": user}
         text = render_to_string("emails/reminder.txt", context)
         html = render_to_string("emails/reminder.html", context)
-    message = EmailMultiAlternatives(reminder.title, text, to=[user.email])
+    message = EmailMultiAlternatives(reminder.title, text, to=[user.email], connection=connection)
     message.attach_alternative(html, "text/html")
     message.send()
 
@@ -588,23 +593,53 @@ def _claim(ids: list[int], now: datetime, claim: uuid.UUID | None = None) -> uui
     return token
 
 
-def _deliver(delivery: Delivery, *, now: datetime) -> bool:
-    """Send one claimed delivery; True if it went out. Marked sent at once, on its own, so
-    that a sweep that dies half way never sends it twice."""
+class _Marks:
+    """Outcomes of sent deliveries, written in bulk: one UPDATE for those sent, one for
+    those failed (each with its own error), instead of one per message.
+
+    A message sent and not yet marked would go out again if the process were killed
+    before the marks are written (its claim goes stale, or the same task comes back with
+    its claim). So the marks are written whenever MARK_EVERY has passed since the last
+    write, and at the end of the batch even when it ends by an exception: a hard kill
+    can repeat at most MARK_EVERY of sending, never the whole batch."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.sent: list[int] = []
+        self.failed: list[Delivery] = []
+        self.since = monotonic()
+
+    def add(self, delivery: Delivery, error: str | None) -> None:
+        if error is None:
+            self.sent.append(delivery.pk)
+        else:
+            delivery.state, delivery.last_error = Delivery.State.FAILED, error
+            self.failed.append(delivery)
+        if monotonic() - self.since >= MARK_EVERY:
+            self.write()
+
+    def write(self) -> None:
+        if self.sent:
+            Delivery.objects.filter(pk__in=self.sent).update(
+                state=Delivery.State.SENT, sent_at=self.now, last_error=""
+            )
+        if self.failed:
+            Delivery.objects.bulk_update(self.failed, ["state", "last_error"])
+        self.sent, self.failed, self.since = [], [], monotonic()
+
+
+def _deliver(delivery: Delivery, *, connection: Any = None) -> str | None:
+    """Send one claimed delivery: None if it went out, else the error to keep."""
     reminder = delivery.reminder
     try:
         if delivery.channel == Channel.EMAIL:
-            _send_email(reminder)
+            _send_email(reminder, connection)
         elif delivery.channel == Channel.SMS:
             _send_sms(reminder)
     except Exception as e:  # noqa: BLE001 - any failure of a mail server or gateway is retried
         logger.warning("delivery %s failed: %s", delivery.pk, e)
-        Delivery.objects.filter(pk=delivery.pk).update(
-            state=Delivery.State.FAILED, last_error=f"{type(e).__name__}: {e}"[:300]
-        )
-        return False
-    Delivery.objects.filter(pk=delivery.pk).update(state=Delivery.State.SENT, sent_at=now, last_error="")
-    return True
+        return f"{type(e).__name__}: {e}"[:300]
+    return None
 
 
 def _claimed(ids: list[int], token: uuid.UUID) -> list[Delivery]:
@@ -615,10 +650,57 @@ def _claimed(ids: list[int], token: uuid.UUID) -> list[Delivery]:
     )
 
 
+def _send_claimed(ids: list[int], token: uuid.UUID, *, now: datetime) -> int:
+    """Load what this claim won among `ids`, send it, mark the outcomes in bulk."""
+    claimed = _claimed(ids, token)
+    if not claimed:
+        return 0
+    marks = _Marks(now)
+    sent = 0
+    # One mail session for the batch rather than one per message (an SMTP login each).
+    # Opened before the first email; should opening fail, each send tries again itself
+    # and its failure is kept like any other.
+    connection, opened = get_connection(), False
+    try:
+        for delivery in claimed:
+            if delivery.channel == Channel.EMAIL and not opened:
+                opened = True
+                with contextlib.suppress(Exception):
+                    connection.open()
+            error = _deliver(delivery, connection=connection)
+            if error is not None and delivery.channel == Channel.EMAIL:
+                # The server may have dropped the session: start a new one for the rest.
+                with contextlib.suppress(Exception):
+                    connection.close()
+                opened = False
+            sent += error is None
+            marks.add(delivery, error)
+    finally:
+        if opened:
+            with contextlib.suppress(Exception):
+                connection.close()
+        marks.write()
+    return sent
+
+
 def delivery_send(delivery: Delivery, *, now: datetime) -> bool:
     """Send one delivery if this call wins the claim. True if it was sent now."""
-    claimed = _claimed([delivery.pk], _claim([delivery.pk], now))
-    return bool(claimed) and _deliver(claimed[0], now=now)
+    return _send_claimed([delivery.pk], _claim([delivery.pk], now), now=now) == 1
+
+
+def deliveries_send_ids(ids: list[int], *, now: datetime) -> int:
+    """Send these deliveries now (say, just after the event they tell of), if they are due
+    and no one else is sending them: the same claim as the sweep, so a sweep running at the
+    same moment never sends one of them twice. Those still in quiet hours, cancelled or
+    claimed elsewhere are left to the sweep. Returns how many went out."""
+    due = list(
+        Delivery.objects.filter(
+            _waiting(now), pk__in=ids, send_after__lte=now, reminder__cancelled_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not due:
+        return 0
+    return _send_claimed(due, _claim(due, now), now=now)
 
 
 def deliveries_due(*, now: datetime, limit: int = 500, claim: uuid.UUID | None = None) -> list[int]:
@@ -632,19 +714,19 @@ def deliveries_due(*, now: datetime, limit: int = 500, claim: uuid.UUID | None =
 
 
 def deliveries_send(*, now: datetime, limit: int = 500, claim: uuid.UUID | None = None) -> int:
-    """Up to `limit` due deliveries: three queries to find and claim them, then one per
-    message sent (its mark).
+    """Up to `limit` due deliveries: three queries to find, claim and load them, then the
+    outcomes in bulk (one UPDATE for those sent, one for those failed, per MARK_EVERY of
+    sending).
 
     `claim` names this run for good (the Celery task's id). A task whose worker was killed
     is delivered again with the same id, and takes back at once what its dead run had
-    claimed and not sent, instead of leaving it to the STALE_CLAIM sweep. Celery delivers
+    claimed and not marked, instead of leaving it to the STALE_CLAIM sweep. Celery delivers
     a message again only once its earlier run is over (acks late, a visibility timeout
     longer than any task may run), so the two never send side by side."""
     ids = deliveries_due(now=now, limit=limit, claim=claim)
     if not ids:
         return 0
-    claimed = _claimed(ids, _claim(ids, now, claim))
-    return sum(_deliver(d, now=now) for d in claimed)
+    return _send_claimed(ids, _claim(ids, now, claim), now=now)
 
 
 @dataclass

@@ -17,9 +17,8 @@ from .models import Preference, Reminder
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = Reminder.objects.filter(recipient=request.user, cancelled_at__isnull=True).select_related(
-        "complaint"
-    )
+    # The list shows the reminder's own text and link: no complaint is joined in.
+    qs = Reminder.objects.filter(recipient=request.user, cancelled_at__isnull=True)
     page = Paginator(qs.order_by("-created", "-pk"), 20).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page": page})
 

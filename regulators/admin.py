@@ -18,11 +18,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import HarassmentKind, LicenceType, Province
+from lib.admin import VersionedAdminMixin
 
 from . import services
 from .forms import CsvUploadForm, RegulatorAdminForm
 from .models import Regulator, RegulatorChange, RegulatorKind
-from .selectors import CHECK_EVERY, regulators_needing_check
+from .selectors import CHECK_EVERY, DIRECTORY_VERSION, regulators_needing_check
 
 
 class NeedsCheckingFilter(admin.SimpleListFilter):
@@ -55,8 +56,10 @@ def _import_key(request: HttpRequest, token: str) -> str:
 
 
 @admin.register(Regulator)
-class RegulatorAdmin(admin.ModelAdmin):
+class RegulatorAdmin(VersionedAdminMixin, admin.ModelAdmin):
     form = RegulatorAdminForm
+    # Deletes (one, or the bulk action); saves go through services.regulator_save, which bumps.
+    versions_bumped = (DIRECTORY_VERSION,)
     list_display = ("name_zh", "name_en", "kind", "province", "hotline", "active", "verified_at")
     list_filter = ("kind", "province", "active", NeedsCheckingFilter)
     search_fields = ("name_zh", "name_en", "hotline")

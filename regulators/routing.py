@@ -38,6 +38,7 @@ from complaints.registry import current_funders, surviving
 
 from .models import Regulator, RegulatorKind
 from .seed_data import PROVINCE_NAMES
+from .selectors import active_regulators
 
 # Not regulator kinds: the steps that point at the lender of record and the platform.
 LENDER = "lender"
@@ -256,6 +257,8 @@ class RouteQuery:
     province: str = ""
     kinds: frozenset[str] = frozenset()
     outcomes: frozenset[str] = frozenset()
+    # The brand's funder links (current_funders) when the caller has read them already.
+    links: tuple[BrandFunder, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -318,18 +321,21 @@ def supervisor_of(institution: Institution) -> tuple[str, str]:
     return SUPERVISOR_BY_LICENCE.get(institution.licence_type, UNKNOWN), institution.province
 
 
-def supervision(brand: Lender | None, funder: Institution | None) -> Supervision:
+def supervision(
+    brand: Lender | None, funder: Institution | None, *, links: Iterable[BrandFunder] | None = None
+) -> Supervision:
     """The lender of record that decides the regulator. The borrower's contract decides;
-    without it, a brand with exactly one current funder implies it; otherwise unknown."""
+    without it, a brand with exactly one current funder implies it; otherwise unknown.
+    `links`: the brand's current_funders, if the caller has them."""
     funder = surviving(funder)
     if funder is not None:
         kind, province = supervisor_of(funder)
         return Supervision(funder, kind, province, "contract")
-    links: list[BrandFunder] = [link for link in current_funders(brand) if link.current]  # type: ignore[attr-defined]
-    if len(links) == 1:
-        kind, province = supervisor_of(links[0].institution)
-        return Supervision(links[0].institution, kind, province, "brand")
-    candidates = tuple(link.institution for link in links)
+    current = [link for link in (current_funders(brand) if links is None else links) if link.is_current()]
+    if len(current) == 1:
+        kind, province = supervisor_of(current[0].institution)
+        return Supervision(current[0].institution, kind, province, "brand")
+    candidates = tuple(link.institution for link in current)
     if brand is not None and brand.licence_type in SUPERVISOR_BY_LICENCE:
         # The brand is itself recorded as a licensed lender, its registration unknown: the
         # kind of body is a fair guess, its province is not.
@@ -394,10 +400,11 @@ def route_for(query: RouteQuery, *, entries: list[Regulator] | None = None) -> l
     without a way to reach it.
     """
     brand = surviving(query.brand)
-    seen = supervision(brand, query.funder)
-    # The directory is a few hundred rows at most: one query, then the rules pick in memory.
+    seen = supervision(brand, query.funder, links=query.links if brand is query.brand else None)
+    # The directory is a few hundred rows at most, kept in memory per version; the rules
+    # pick from it.
     if entries is None:
-        entries = list(Regulator.objects.filter(active=True))
+        entries = active_regulators()
     drafts: list[_Draft] = []
     by_key: dict[str, _Draft] = {}
     for rule in sorted(RULES, key=lambda r: r.order):  # sorted() is stable: table order breaks ties

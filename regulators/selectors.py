@@ -6,10 +6,16 @@ from datetime import datetime, timedelta
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from lib import versions
+
 from .models import Regulator, RegulatorKind
 
 # How long an admin's check of an entry stays good: hotlines and portals move.
 CHECK_EVERY = timedelta(days=365)
+
+# lib.versions name of the directory's rows: bumped by every service and admin page that
+# changes an entry, so that what is cached from the directory is never shown stale.
+DIRECTORY_VERSION = "regulators:directory"
 
 # The directory lists bodies in the order a borrower usually needs them: financial
 # regulators, the bodies for harassment itself, those for side issues (credit reports,
@@ -26,6 +32,24 @@ KIND_ORDER = [
     RegulatorKind.LEGAL_AID,
     RegulatorKind.COURT,
 ]
+
+
+# The active entries of one version of the directory, kept in this process's memory: the
+# route of every complaint page is picked from them, and reading and building them was a
+# tenth of the case page's time. A few hundred rows at most; one version at a time.
+_active: dict[str, list[Regulator]] = {}
+
+
+def active_regulators() -> list[Regulator]:
+    """Every active entry, as of the directory's current version (DIRECTORY_VERSION).
+    Shared between requests: callers read them and never change them."""
+    version = versions.version(DIRECTORY_VERSION)
+    entries = _active.get(version)
+    if entries is None:
+        entries = list(Regulator.objects.filter(active=True).order_by("pk"))
+        _active.clear()
+        _active[version] = entries
+    return entries
 
 
 def regulators_needing_check(qs: QuerySet[Regulator], *, now: datetime) -> QuerySet[Regulator]:

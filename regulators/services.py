@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
+from lib import versions
 from lib.spreadsheets import SpreadsheetError, decode_csv, formula_safe, formula_unsafe
 
 from .forms import IMPORT_FIELDS, RegulatorCsvForm
 from .models import Regulator, RegulatorChange
 from .seed_data import seed_entries
+from .selectors import DIRECTORY_VERSION
 
 # seed_key and verified_at are exported for reference and ignored on import: seeding
 # owns seed_key, and only an admin's check (not a spreadsheet) sets verified_at.
@@ -63,12 +65,16 @@ def regulators_seed(*, entries: Iterable[Mapping[str, Any]] | None = None) -> Se
             created += 1
         else:
             existing += 1
+    if created:
+        versions.bump(DIRECTORY_VERSION)
     return SeedResult(created=created, existing=existing)
 
 
 def regulators_mark_verified(*, regulators: QuerySet[Regulator], now: datetime) -> int:
     """Record that an admin checked these entries against their official sources."""
-    return regulators.update(verified_at=now, updated=now)
+    marked = regulators.update(verified_at=now, updated=now)
+    versions.bump(DIRECTORY_VERSION)  # the directory says which entries are not checked
+    return marked
 
 
 # --- CSV export --------------------------------------------------------------------
@@ -168,6 +174,7 @@ def regulator_save(
         regulator.save()
         new = _cells(regulator)
         rows = [RegulatorChange(field=name, old=old[name], new=new[name]) for name in changed]
+    versions.bump(DIRECTORY_VERSION)
     for row in rows:
         row.regulator, row.actor, row.actor_label, row.source, row.created = (
             regulator,

@@ -1,36 +1,88 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.vary import vary_on_headers
 
 from complaints.models import Institution, Lender, LicenceType
 from complaints.registry import brand_find, current_funders, institution_find
+from lib import versions
 
 from .forms import DirectoryFilterForm, RouteFinderForm
 from .routing import RouteQuery, Step, province_from, route_for
-from .selectors import directory_entries
+from .selectors import DIRECTORY_VERSION, directory_entries
 
 DIRECTORY_PER_PAGE = 25
+# The directory's query strings that are cached as HTML (see `directory`).
+_CACHED_SHAPES = (set(), {"province", "kind_of_harm", "q"})
+_CACHED_PAGES = {str(n) for n in range(1, 21)}
+
+
+@dataclass
+class DirectoryListing:
+    """What the directory shows, the same for every visitor. Its fields are the key of the
+    page's fragment (the directory's version and everything the query string says); the
+    entries are read (`page`) only when that fragment is rendered, not when it is cached."""
+
+    version: str
+    form: DirectoryFilterForm
+    filters: dict[str, str]
+    page_number: str | None
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.filters.values())
+
+    @cached_property
+    def page(self) -> Page:
+        entries = directory_entries(**self.filters)
+        return Paginator(entries, DIRECTORY_PER_PAGE).get_page(self.page_number)
 
 
 def directory(request: HttpRequest) -> HttpResponse:
-    """The public list of where to complain. Open to everyone: people look before signing up."""
+    """The public list of where to complain. Open to everyone: people look before signing up.
+
+    Cached as HTML under the directory's version and the filters (`DirectoryListing`): no
+    query at all for most visits, and an admin's change shows at once."""
     form = DirectoryFilterForm(request.GET or None)
     filters = {"province": "", "kind_of_harm": "", "q": ""}
     if form.is_bound:
         form.is_valid()
         # An unknown value in a hand-edited URL drops that filter alone, with its error shown.
         filters.update(form.cleaned_data)
-    entries = directory_entries(**filters)
-    page = Paginator(entries, DIRECTORY_PER_PAGE).get_page(request.GET.get("page"))
+    # Cached only for what the page's own links and form ask for (everything, or the three
+    # filters as the form sends them; past the first page only without a filter): any
+    # other query string could be varied by a stranger to fill the cache with copies.
+    page_number = request.GET.get("page")
+    cacheable = (
+        set(request.GET) - {"page"} in _CACHED_SHAPES
+        and all(len(request.GET.getlist(name)) == 1 for name in request.GET)
+        and not form.errors
+        and not filters["q"]
+        and (page_number in (None, "1") or (page_number in _CACHED_PAGES and not any(filters.values())))
+    )
+    listing = DirectoryListing(
+        version=versions.version(DIRECTORY_VERSION) if cacheable else "",
+        form=form,
+        filters=filters,
+        page_number=page_number,
+    )
     return render(
         request,
         "regulators/directory.html",
-        {"form": form, "page": page, "count": len(entries), "filtered": any(filters.values())},
+        {
+            "listing": listing,
+            "form": form,
+            "cacheable": cacheable,
+            "page": SimpleLazyObject(lambda: listing.page),
+            "count": SimpleLazyObject(lambda: listing.page.paginator.count),
+        },
     )
 
 
@@ -72,7 +124,13 @@ def route(request: HttpRequest) -> HttpResponse:
     funders = [funder] if funder is not None else [link.institution for link in links if link.current]  # type: ignore[attr-defined]
     asked = bool(typed or province)
     steps = route_for(
-        RouteQuery(brand=brand, funder=funder, province=province, kinds=frozenset(data.get("kind") or ()))
+        RouteQuery(
+            brand=brand,
+            funder=funder,
+            province=province,
+            kinds=frozenset(data.get("kind") or ()),
+            links=tuple(links),
+        )
     )
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(

@@ -57,13 +57,26 @@ def test_an_advocate_opening_the_case_and_its_evidence_is_recorded(client, advoc
 
 
 def test_the_trail_is_shown_to_caseworkers_and_never_to_the_borrower(client, advocate, borrower, complaint):
+    trail = reverse("cases:trail", args=[complaint.reference])
     client.force_login(advocate)
-    client.get(complaint.get_absolute_url())
-    page = client.get(complaint.get_absolute_url()).content.decode()
+    case_page = client.get(complaint.get_absolute_url()).content.decode()
+    # The case page links to the trail rather than listing it (it grows with every view).
+    assert f'href="{trail}"' in case_page
+    page = client.get(trail).content.decode()
     assert advocate.username in page
 
     client.force_login(borrower)
     assert advocate.username not in client.get(complaint.get_absolute_url()).content.decode()
+    assert trail not in client.get(complaint.get_absolute_url()).content.decode()
+    assert client.get(trail).status_code == 404
+
+
+def test_the_trail_is_not_shown_to_a_stranger(client, complaint):
+    from tests.factories import UserFactory
+
+    stranger = UserFactory()
+    client.force_login(stranger)
+    assert client.get(reverse("cases:trail", args=[complaint.reference])).status_code == 404
 
 
 def test_a_data_export_is_recorded(client, borrower):

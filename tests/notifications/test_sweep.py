@@ -346,8 +346,12 @@ def _emails_due(n: int) -> None:
     services.reminders_plan(now=NOON + timedelta(days=1, hours=1))
 
 
+def _statements(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
 @pytest.mark.parametrize("n", [2, 6])
-def test_sending_claims_a_batch_at_once_and_marks_each_message(n):
+def test_sending_claims_a_batch_at_once_and_marks_it_at_once(n):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -358,11 +362,136 @@ def test_sending_claims_a_batch_at_once_and_marks_each_message(n):
         sent = services.deliveries_send(now=NOON + timedelta(days=1, hours=2))
 
     assert sent == n == len(mail.outbox)
-    # Find, claim, load the claimed: three for the batch; then each message's own "sent"
-    # mark, written as soon as it went so that a crash never sends it twice.
-    statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 3 + n
+    # Find, claim, load the claimed; then one UPDATE marks all those sent, whatever n.
+    assert len(_statements(ctx)) == 3 + 1
     assert set(Delivery.objects.filter(channel="email").values_list("state", flat=True)) == {"sent"}
+
+
+def _many_emails_due(n: int, *, recipients: int = 5) -> list[int]:
+    """n email deliveries due at NOON, spread over a few people (made in bulk: a factory
+    per message would take most of the test's time)."""
+    people = [UserFactory(email=f"many{i}@example.com", language="zh-hans") for i in range(recipients)]
+    reminders = Reminder.objects.bulk_create(
+        Reminder(
+            recipient=people[i % recipients],
+            kind=Kind.DIRECTORY_DIGEST,
+            object_id=i,
+            due_at=NOON,
+            created=NOON,
+            title=f"提醒 {i}",
+            link="/",
+        )
+        for i in range(n)
+    )
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(reminder=r, channel="email", send_after=NOON) for r in reminders
+    )
+    return [d.pk for d in deliveries]
+
+
+def test_draining_500_messages_costs_at_most_one_query_per_20():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _many_emails_due(500)
+
+    with CaptureQueriesContext(connection) as ctx:
+        sent = services.deliveries_send(now=NOON + timedelta(minutes=1), limit=500)
+
+    assert sent == 500 == len(mail.outbox)
+    assert len(_statements(ctx)) <= 500 * 0.05
+    assert not Delivery.objects.exclude(state=Delivery.State.SENT).exists()
+    assert services.deliveries_send(now=NOON + timedelta(minutes=2)) == 0  # and nothing twice
+
+
+def test_a_batch_with_failures_marks_each_outcome_with_its_own_error(settings):
+    """Half the messages fail: each keeps its error and is retried by the next sweep, the
+    others are sent once; two UPDATEs mark the lot."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EMAIL_BACKEND = "tests.notifications.backends.FlakyEmailBackend"
+    ids = _many_emails_due(10)
+
+    with CaptureQueriesContext(connection) as ctx:
+        sent = services.deliveries_send(now=NOON + timedelta(minutes=1))
+
+    assert sent == 5 == len(mail.outbox)
+    assert len(_statements(ctx)) == 3 + 2
+    failed = Delivery.objects.filter(pk__in=ids, state=Delivery.State.FAILED)
+    assert failed.count() == 5
+    assert {d.last_error for d in failed} == {
+        f"ConnectionResetError: refused 提醒 {i}" for i in range(1, 10, 2)
+    }
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert services.deliveries_send(now=NOON + timedelta(minutes=20)) == 5
+    assert len(mail.outbox) == 10
+    assert sorted(m.subject for m in mail.outbox) == sorted(f"提醒 {i}" for i in range(10))
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("state", "last_error")) == {("sent", "")}
+
+
+def test_a_batch_cut_by_an_exception_still_marks_what_went_out(monkeypatch):
+    """Something unexpected (not a send failure) ends the batch half way: what was sent
+    is marked sent, so no later sweep sends it again; the rest is taken back once its
+    claim goes stale."""
+    ids = _many_emails_due(4)
+    real = services._deliver
+    calls = []
+
+    def deliver(delivery, **kwargs):
+        calls.append(delivery.pk)
+        if len(calls) == 3:
+            raise RuntimeError("worker shutting down")
+        return real(delivery, **kwargs)
+
+    monkeypatch.setattr(services, "_deliver", deliver)
+    with pytest.raises(RuntimeError):
+        services.deliveries_send(now=NOON + timedelta(minutes=1))
+    monkeypatch.setattr(services, "_deliver", real)
+
+    assert len(mail.outbox) == 2
+    assert Delivery.objects.filter(pk__in=ids, state=Delivery.State.SENT).count() == 2
+    assert services.deliveries_send(now=NOON + timedelta(minutes=2)) == 0  # claimed by the dead batch
+    assert services.deliveries_send(now=NOON + timedelta(minutes=12)) == 2  # its claim went stale
+    assert len(mail.outbox) == 4
+    assert sorted(m.subject for m in mail.outbox) == [f"提醒 {i}" for i in range(4)]
+
+
+def test_a_slow_batch_writes_its_marks_as_it_goes(monkeypatch):
+    """When sending is slow (here: every message takes longer than MARK_EVERY), what went
+    out is marked as it goes, not at the end: a worker killed half way repeats little."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = _many_emails_due(3)
+    monkeypatch.setattr(services, "MARK_EVERY", 0.0)
+    marked_before_next = []
+    real = services._deliver
+
+    def deliver(delivery, **kwargs):
+        marked_before_next.append(Delivery.objects.filter(pk__in=ids, state=Delivery.State.SENT).count())
+        return real(delivery, **kwargs)
+
+    monkeypatch.setattr(services, "_deliver", deliver)
+    with CaptureQueriesContext(connection) as ctx:
+        assert services.deliveries_send(now=NOON + timedelta(minutes=1)) == 3
+
+    assert marked_before_next == [0, 1, 2]
+    assert len([q for q in _statements(ctx) if q.startswith("UPDATE")]) == 1 + 3  # the claim, then each mark
+
+
+def test_specific_deliveries_are_sent_at_once_but_not_twice_nor_in_quiet_hours():
+    ids = _many_emails_due(3)
+    Delivery.objects.filter(pk=ids[2]).update(send_after=NOON + timedelta(hours=8))
+    now = NOON + timedelta(minutes=1)
+
+    assert services.deliveries_send_ids(ids, now=now) == 2
+    assert services.deliveries_send_ids(ids, now=now) == 0
+    assert services.deliveries_send(now=now) == 0
+    assert len(mail.outbox) == 2
+    assert Delivery.objects.get(pk=ids[2]).state == Delivery.State.PENDING
+    assert services.delivery_send(Delivery.objects.get(pk=ids[0]), now=now) is False
 
 
 def test_the_same_sweep_delivered_again_sends_what_its_dead_run_claimed():

@@ -1,0 +1,57 @@
+"""Filing saves the draft and submits it in one transaction (issue 20): the same outcome
+as the two steps it replaced, including when the submission is refused."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from complaints import services
+from complaints.models import Complaint, Incident, Status, TimelineEvent
+from tests.complaints.test_filing import filing, incident
+from tests.factories import LenderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def logged_in(client, borrower):
+    LenderFactory(name="小赢卡贷")
+    client.force_login(borrower)
+    return client
+
+
+def test_a_filing_is_created_then_submitted_on_its_timeline(logged_in):
+    response = logged_in.post(reverse("complaints:create"), filing(incident(0), incident(1)))
+
+    complaint = Complaint.objects.get()
+    assert response["Location"] == complaint.get_absolute_url()
+    assert complaint.status == Status.SUBMITTED and complaint.submitted_at is not None
+    assert complaint.incidents.count() == 2
+    kinds = list(complaint.events.order_by("created", "pk").values_list("kind", "to_status"))
+    assert kinds == [(TimelineEvent.Kind.CREATED, ""), (TimelineEvent.Kind.STATUS, Status.SUBMITTED)]
+
+
+def test_a_refused_submission_keeps_the_draft_once_with_the_reason(logged_in, monkeypatch):
+    def refuse(**kwargs):
+        raise services.ComplaintError("这次不能提交。")
+
+    monkeypatch.setattr(services, "_transition", refuse)
+
+    response = logged_in.post(reverse("complaints:create"), filing(incident(0), incident(1)))
+
+    complaint = Complaint.objects.get()  # one draft, not a draft and a rolled-back twin
+    assert complaint.status == Status.DRAFT and complaint.submitted_at is None
+    assert Incident.objects.count() == 2
+    assert response["Location"] == reverse("complaints:edit", args=[complaint.reference])
+    assert "这次不能提交。" in [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_a_draft_refused_by_its_own_rules_comes_back_with_the_form(logged_in):
+    response = logged_in.post(
+        reverse("complaints:create"), filing(incident(0), loan_date="2999-01-01", is_overdue="true")
+    )
+
+    assert response.status_code == 200
+    assert not Complaint.objects.exists()
