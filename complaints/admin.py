@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from lib.admin import VersionedAdminMixin
+from lib.admin import HTTPS_URL_FIELDS, VersionedAdminMixin
 
 from . import registry, registry_csv
 from .models import (
@@ -306,6 +306,7 @@ class BrandNeedsChecking(admin.SimpleListFilter):
 
 @admin.register(Lender)
 class LenderAdmin(RegistryCsvMixin, AdminEditedMixin, admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     csv_kind = registry_csv.BRANDS
     list_display = (
         "name",
@@ -387,6 +388,7 @@ class InstitutionNeedsChecking(admin.SimpleListFilter):
 
 @admin.register(Institution)
 class InstitutionAdmin(RegistryCsvMixin, AdminEditedMixin, VersionedAdminMixin, admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     csv_kind = registry_csv.INSTITUTIONS
     versions_bumped = (COMPLAINTS_VERSION,)
     list_display = (

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+
 from . import versions
+
+# Django 6 reads a web address typed without its scheme as https://, and Django 5 warns
+# until each form says so: directory and registry links are https today anyway.
+HTTPS_URL_FIELDS: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
 
 
 class VersionedAdminMixin:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import HarassmentKind, LicenceType, Province
-from lib.admin import VersionedAdminMixin
+from lib.admin import HTTPS_URL_FIELDS, VersionedAdminMixin
 
 from . import services
 from .forms import CsvUploadForm, RegulatorAdminForm
@@ -57,6 +57,7 @@ def _import_key(request: HttpRequest, token: str) -> str:
 
 @admin.register(Regulator)
 class RegulatorAdmin(VersionedAdminMixin, admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     form = RegulatorAdminForm
     # Deletes (one, or the bulk action); saves go through services.regulator_save, which bumps.
     versions_bumped = (DIRECTORY_VERSION,)
