@@ -1,0 +1,258 @@
+"""The pieces of issue 16 together: a letter sent through the real send flow, and what
+comes back for that very message (a reply, a reply to From, a bounce, an auto-reply),
+fed to `manage.py receive_mail` as the .eml a lender's mail server would hand over.
+
+No token or Message-ID is made by hand here: everything the "lender" answers is taken
+from the message in the outbox, so a mismatch between sending and receiving shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from complaints.models import TimelineEvent
+from escalations import letters
+from escalations.models import Escalation, EscalationStatus, InboundMail
+from evidence.models import Evidence
+from notifications.models import Kind, Reminder
+from tests.escalations.conftest import CST
+from tests.evidence.files import pdf
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 28, 10, 0, tzinfo=CST)
+FUNDER_EMAIL = "tousu@funder.example.cn"
+ADVOCATE_EMAIL = "bob@advocates.example.org"
+ANSWER = "您好：经核查，我司已要求催收人员停止联系您的家人，并向您致歉。"
+
+
+@pytest.fixture(autouse=True)
+def _here(tasks_run_here):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def quick_pdf(monkeypatch):
+    """WeasyPrint is tested in test_letter_pdfs.py; here the letter's PDF only has to exist."""
+    monkeypatch.setattr(letters, "letter_pdf", lambda **kwargs: b"%PDF-1.4 test letter\n%%EOF\n")
+
+
+@pytest.fixture(autouse=True)
+def no_processing(monkeypatch):
+    """Evidence is processed by a worker after commit (thumbnails); not what is tested here."""
+    monkeypatch.setattr("evidence.services._enqueue_processing", lambda evidence_id: None)
+
+
+@pytest.fixture
+def case(letter_case, advocate):
+    funder = letter_case.funding_institution
+    funder.complaint_email = FUNDER_EMAIL
+    funder.save()
+    advocate.email = ADVOCATE_EMAIL
+    advocate.save()
+    letter_case.assignee = advocate
+    letter_case.save()
+    return letter_case
+
+
+def send_url(complaint):
+    return reverse("regulators:escalation_send", args=[complaint.reference, f"lender-{complaint.lender_id}"])
+
+
+@pytest.fixture
+def sent(client, case, borrower, django_capture_on_commit_callbacks):
+    """The letter, sent as the borrower sends it: the page, the confirmation, the task."""
+    client.force_login(borrower)
+    digest = client.get(send_url(case)).context["preview"].digest
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(send_url(case), {"shown": digest, "confirm": "1"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0].message()
+    mail.outbox.clear()
+    return message
+
+
+def receive(tmp_path, raw: bytes, capture) -> InboundMail:
+    path = tmp_path / "in.eml"
+    path.write_bytes(raw)
+    with capture(execute=True):
+        call_command("receive_mail", str(path))
+    return InboundMail.objects.order_by("-pk").first()
+
+
+def lender_reply(sent, *, to: str, body: str = ANSWER, attachment: bytes | None = None, **headers) -> bytes:
+    """A reply as a Chinese mail client writes it: GBK text, base64, a PDF attached."""
+    msg = MIMEMultipart()
+    msg["From"] = formataddr(("客服中心", FUNDER_EMAIL), charset="gbk")
+    msg["To"] = to
+    msg["Subject"] = "回复：" + str(sent["Subject"])
+    msg["Message-ID"] = make_msgid(domain="funder.example.cn")
+    msg["In-Reply-To"] = sent["Message-ID"]
+    msg["References"] = sent["Message-ID"]
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.attach(MIMEText(body, "plain", "gbk"))
+    if attachment is not None:
+        part = MIMEApplication(attachment, "pdf")
+        part.add_header("Content-Disposition", "attachment", filename="处理结果.pdf")
+        msg.attach(part)
+    return msg.as_bytes()
+
+
+def bounce_of(sent) -> bytes:
+    """A delivery status notification as Postfix writes it, the sent headers returned."""
+    returned = "".join(f"{name}: {value}\r\n" for name, value in sent.items())
+    return (
+        "From: MAILER-DAEMON@mx.platform.example (Mail Delivery System)\r\n"
+        f"To: {sent['From']}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {make_msgid(domain='mx.platform.example')}\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="DSN"\r\n'
+        "\r\n--DSN\r\nContent-Type: text/plain\r\n\r\n"
+        "I'm sorry to have to inform you that your message could not be delivered.\r\n"
+        "\r\n--DSN\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.platform.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {FUNDER_EMAIL}\r\n"
+        "Action: failed\r\nStatus: 5.1.1\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{FUNDER_EMAIL}>: mailbox unavailable\r\n"
+        "\r\n--DSN\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"{returned}"
+        "\r\n--DSN--\r\n"
+    ).encode()
+
+
+def inbox_titles(client, user) -> list[str]:
+    client.force_login(user)
+    response = client.get(reverse("notifications:inbox"))
+    assert response.status_code == 200
+    return [n.title for n in response.context["page"].object_list]
+
+
+# --- A reply comes back ----------------------------------------------------------------
+
+
+def test_a_reply_to_the_sent_letter_lands_in_its_case_and_both_people_hear_at_once(
+    client, sent, case, borrower, advocate, tmp_path, django_capture_on_commit_callbacks
+):
+    escalation = Escalation.objects.get()
+    document = pdf()
+    # Some servers upper-case the whole address on the way back.
+    to = str(sent["Reply-To"]).upper()
+
+    inbound = receive(
+        tmp_path, lender_reply(sent, to=to, attachment=document), django_capture_on_commit_callbacks
+    )
+
+    assert inbound.state == InboundMail.State.MATCHED, inbound.reason
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ANSWERED
+    assert escalation.answer == ANSWER  # GBK read as GBK
+    kept = Evidence.objects.get(complaint=case, original_name="处理结果.pdf")
+    assert kept.sha256 == hashlib.sha256(document).hexdigest()
+    assert escalation.answer_document == kept
+    answers = TimelineEvent.objects.filter(complaint=case, kind=TimelineEvent.Kind.ANSWER)
+    assert answers.count() == 1
+    assert "处理结果.pdf" in answers.get().note
+    # The case page shows the answer and the file.
+    client.force_login(borrower)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert ANSWER in page
+    assert "处理结果.pdf" in page
+    # Told at once, without a sweep: once each, in the app and by email.
+    assert inbox_titles(client, borrower) == [f"投诉 {case.reference} 收到了答复"]
+    assert client.get(reverse("notifications:inbox")).context["unread_notifications"] == 1
+    assert Reminder.objects.filter(recipient=borrower, kind=Kind.REPLY_RECEIVED).count() == 1
+    assert Reminder.objects.filter(recipient=advocate, kind=Kind.REPLY_RECEIVED).count() == 1
+    assert not Reminder.objects.exclude(recipient__in=[borrower, advocate]).exists()
+    assert [m.to for m in mail.outbox] == [[ADVOCATE_EMAIL]]
+    assert case.reference in mail.outbox[0].subject
+
+
+def test_a_reply_to_from_is_matched_by_in_reply_to(
+    sent, case, borrower, tmp_path, django_capture_on_commit_callbacks
+):
+    escalation = Escalation.objects.get()
+    # The lender pressed "reply" on the From address, or typed its own To.
+    raw = lender_reply(sent, to=str(sent["From"]))
+
+    inbound = receive(tmp_path, raw, django_capture_on_commit_callbacks)
+
+    assert inbound.state == InboundMail.State.MATCHED, inbound.reason
+    assert inbound.escalation == escalation
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ANSWERED
+    assert Reminder.objects.filter(recipient=borrower, kind=Kind.REPLY_RECEIVED).count() == 1
+
+
+def test_the_same_reply_delivered_twice_is_told_once(
+    sent, case, borrower, tmp_path, django_capture_on_commit_callbacks
+):
+    raw = lender_reply(sent, to=str(sent["Reply-To"]))
+
+    receive(tmp_path, raw, django_capture_on_commit_callbacks)
+    receive(tmp_path, raw, django_capture_on_commit_callbacks)
+
+    assert InboundMail.objects.count() == 1
+    assert Reminder.objects.filter(kind=Kind.REPLY_RECEIVED, recipient=borrower).count() == 1
+
+
+# --- Bounces and auto-replies -----------------------------------------------------------
+
+
+def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_button(
+    client, sent, case, borrower, tmp_path, django_capture_on_commit_callbacks
+):
+    inbound = receive(tmp_path, bounce_of(sent), django_capture_on_commit_callbacks)
+
+    assert inbound.state == InboundMail.State.BOUNCE
+    assert inbound.escalation == Escalation.objects.get()
+    funder = case.funding_institution
+    funder.refresh_from_db()
+    assert funder.complaint_email_failing_since == NOW
+    assert "550" in funder.complaint_email_failure
+    assert Reminder.objects.filter(recipient=borrower, kind=Kind.MAIL_BOUNCED).count() == 1
+    assert mail.outbox == []  # the borrower has no email; nothing goes back to the daemon
+    client.force_login(borrower)
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert send_url(case) not in page
+    assert client.get(send_url(case)).context["preview"].problem
+
+
+def test_an_auto_reply_acknowledges_and_nothing_is_sent_back(
+    sent, case, borrower, advocate, tmp_path, django_capture_on_commit_callbacks
+):
+    raw = lender_reply(
+        sent,
+        to=str(sent["Reply-To"]),
+        body="您的邮件已收到，我们将在15个工作日内处理。",
+        Auto_Submitted="auto-replied",
+    )
+
+    inbound = receive(tmp_path, raw, django_capture_on_commit_callbacks)
+
+    assert inbound.state == InboundMail.State.AUTO_REPLY
+    escalation = Escalation.objects.get()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    assert escalation.answer == ""
+    assert mail.outbox == []
+    assert not Reminder.objects.filter(kind=Kind.REPLY_RECEIVED).exists()
