@@ -121,7 +121,7 @@ def match_escalation(parsed: ParsedMail) -> tuple[Escalation | None, str]:
 
 def _bounced_escalation(parsed: ParsedMail) -> Escalation | None:
     """The letter a bounce returns: by the reply address or the Message-ID in the
-    returned headers."""
+    returned headers, else by the reply address it was sent to (the envelope sender)."""
     returned = parsed.returned
     domain = re.escape(settings.REPLY_DOMAIN)
     tokens = re.findall(r"\breply\+([A-Za-z0-9_-]{1,40})@" + domain + r"\b", returned, flags=re.IGNORECASE)
@@ -130,6 +130,12 @@ def _bounced_escalation(parsed: ParsedMail) -> Escalation | None:
         return escalation
     ids = re.findall(r"^message-id:\s*(<[^<>\s]{1,250}>)", returned, flags=re.IGNORECASE | re.MULTILINE)
     escalation, _how = _by_message_ids(list(dict.fromkeys(ids)))
+    if escalation is None:
+        # Letters go out with their reply address as the envelope sender, where bounces
+        # are sent: a report that returns nothing of the letter still names it there.
+        tokens = _reply_tokens(parsed.recipients)
+        if tokens:
+            escalation, _how = _by_tokens(tokens)
     return escalation
 
 

@@ -86,6 +86,11 @@ def sent(client, case, borrower, django_capture_on_commit_callbacks):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     message = mail.outbox[0].message()
+    # The platform's address in From; the reply address as the envelope sender, where
+    # bounces and auto-responders answer.
+    assert message["From"] == "noreply@localhost"
+    assert mail.outbox[0].from_email == message["Reply-To"]
+    message.envelope_sender = mail.outbox[0].from_email
     mail.outbox.clear()
     return message
 
@@ -117,12 +122,13 @@ def lender_reply(sent, *, to: str, body: str = ANSWER, attachment: bytes | None 
     return msg.as_bytes()
 
 
-def bounce_of(sent) -> bytes:
-    """A delivery status notification as Postfix writes it, the sent headers returned."""
-    returned = "".join(f"{name}: {value}\r\n" for name, value in sent.items())
+def bounce_of(sent, envelope_sender: str, *, returned: bool = True) -> bytes:
+    """A delivery status notification as Postfix writes it to the letter's envelope
+    sender, the sent headers returned (or, as some servers do, nothing of them)."""
+    returned_headers = "".join(f"{name}: {value}\r\n" for name, value in sent.items()) if returned else ""
     return (
         "From: MAILER-DAEMON@mx.platform.example (Mail Delivery System)\r\n"
-        f"To: {sent['From']}\r\n"
+        f"To: {envelope_sender}\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\n"
         f"Message-ID: {make_msgid(domain='mx.platform.example')}\r\n"
         "Auto-Submitted: auto-replied\r\n"
@@ -136,7 +142,7 @@ def bounce_of(sent) -> bytes:
         "Action: failed\r\nStatus: 5.1.1\r\n"
         f"Diagnostic-Code: smtp; 550 5.1.1 <{FUNDER_EMAIL}>: mailbox unavailable\r\n"
         "\r\n--DSN\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"{returned}"
+        f"{returned_headers}"
         "\r\n--DSN--\r\n"
     ).encode()
 
@@ -183,7 +189,8 @@ def test_a_reply_to_the_sent_letter_lands_in_its_case_and_both_people_hear_at_on
     assert client.get(reverse("notifications:inbox")).context["unread_notifications"] == 1
     assert Reminder.objects.filter(recipient=borrower, kind=Kind.REPLY_RECEIVED).count() == 1
     assert Reminder.objects.filter(recipient=advocate, kind=Kind.REPLY_RECEIVED).count() == 1
-    assert not Reminder.objects.exclude(recipient__in=[borrower, advocate]).exists()
+    # One act, one notice each: not also "new evidence" for the attachment, nor a status.
+    assert Reminder.objects.count() == 2
     assert [m.to for m in mail.outbox] == [[ADVOCATE_EMAIL]]
     assert case.reference in mail.outbox[0].subject
 
@@ -222,7 +229,7 @@ def test_the_same_reply_delivered_twice_is_told_once(
 def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_button(
     client, sent, case, borrower, tmp_path, django_capture_on_commit_callbacks
 ):
-    inbound = receive(tmp_path, bounce_of(sent), django_capture_on_commit_callbacks)
+    inbound = receive(tmp_path, bounce_of(sent, sent.envelope_sender), django_capture_on_commit_callbacks)
 
     assert inbound.state == InboundMail.State.BOUNCE
     assert inbound.escalation == Escalation.objects.get()
@@ -236,6 +243,19 @@ def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_butt
     page = client.get(case.get_absolute_url()).content.decode()
     assert send_url(case) not in page
     assert client.get(send_url(case)).context["preview"].problem
+
+
+def test_a_bounce_returning_nothing_of_the_letter_finds_it_by_the_envelope_sender(
+    sent, case, borrower, tmp_path, django_capture_on_commit_callbacks
+):
+    raw = bounce_of(sent, sent.envelope_sender, returned=False)
+
+    inbound = receive(tmp_path, raw, django_capture_on_commit_callbacks)
+
+    assert inbound.escalation == Escalation.objects.get()
+    case.funding_institution.refresh_from_db()
+    assert case.funding_institution.complaint_email_failing_since == NOW
+    assert Reminder.objects.filter(recipient=borrower, kind=Kind.MAIL_BOUNCED).count() == 1
 
 
 def test_an_auto_reply_acknowledges_and_nothing_is_sent_back(
