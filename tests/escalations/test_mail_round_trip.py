@@ -192,7 +192,8 @@ def test_a_reply_to_the_sent_letter_lands_in_its_case_and_both_people_hear_at_on
     # One act, one notice each: not also "new evidence" for the attachment, nor a status.
     assert Reminder.objects.count() == 2
     assert [m.to for m in mail.outbox] == [[ADVOCATE_EMAIL]]
-    assert case.reference in mail.outbox[0].subject
+    assert mail.outbox[0].subject == f"投诉 {case.reference} 收到了答复"
+    assert f"{case.get_absolute_url()}#escalations" in mail.outbox[0].body
 
 
 def test_a_reply_to_from_is_matched_by_in_reply_to(
