@@ -228,7 +228,7 @@ def test_the_same_reply_delivered_twice_is_told_once(
 
 
 def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_button(
-    client, sent, case, borrower, tmp_path, django_capture_on_commit_callbacks
+    client, sent, case, borrower, admin_user, tmp_path, django_capture_on_commit_callbacks
 ):
     inbound = receive(tmp_path, bounce_of(sent, sent.envelope_sender), django_capture_on_commit_callbacks)
 
@@ -239,7 +239,11 @@ def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_butt
     assert funder.complaint_email_failing_since == NOW
     assert "550" in funder.complaint_email_failure
     assert Reminder.objects.filter(recipient=borrower, kind=Kind.MAIL_BOUNCED).count() == 1
-    assert mail.outbox == []  # the borrower has no email; nothing goes back to the daemon
+    # The admins, who must check the address before the app uses it again, hear too.
+    told_admin = Reminder.objects.get(recipient=admin_user, kind=Kind.MAIL_BOUNCED)
+    assert told_admin.title == "投诉邮箱退信：闪电借"  # the letter's target; the queue shows the rest
+    assert told_admin.link == reverse("admin:escalations_inboundmail_change", args=[inbound.pk])
+    assert mail.outbox == []  # nobody told has an email address; nothing goes to the daemon
     client.force_login(borrower)
     page = client.get(case.get_absolute_url()).content.decode()
     assert send_url(case) not in page

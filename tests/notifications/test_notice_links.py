@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.models import FollowUp, InfoRequest
 from complaints.hooks import Activity, CaseActivity
 from complaints.models import Status
+from escalations.models import InboundMail
 from notifications import services
 from notifications.models import Kind, Reminder
 from tests.factories import ComplaintFactory
@@ -54,6 +55,17 @@ def _activity(kind, *, actor="", object_id=None):
     return make
 
 
+def _bounce(case, advocate) -> int:
+    inbound = InboundMail.objects.create(
+        received_at=timezone.now(),
+        dedupe_key="mid:<dsn@mx.example>",
+        sha256="0" * 64,
+        state=InboundMail.State.BOUNCE,
+        complaint=case,
+    )
+    return inbound.pk
+
+
 def _followup(case, borrower, advocate, admin_user):
     closed = timezone.now() - timedelta(hours=1)
     case.status, case.status_changed_at = Status.CLOSED, closed
@@ -94,12 +106,13 @@ NOTICES = [
     (Kind.STATUS_CHANGED, "borrower", _activity(Activity.STATUS_CHANGED, actor="advocate")),
     (Kind.REPLY_RECEIVED, "borrower", _activity(Activity.REPLY_RECEIVED)),
     (Kind.REPLY_RECEIVED, "advocate", _activity(Activity.REPLY_RECEIVED)),
-    (Kind.MAIL_BOUNCED, "borrower", _activity(Activity.MAIL_BOUNCED)),
+    (Kind.MAIL_BOUNCED, "borrower", _activity(Activity.MAIL_BOUNCED, object_id=_bounce)),
+    (Kind.MAIL_BOUNCED, "admin_user", _activity(Activity.MAIL_BOUNCED, object_id=_bounce)),
     (Kind.INFO_ANSWERED, "advocate", _activity(Activity.INFO_ANSWERED, actor="borrower",
                                                 object_id=lambda c, a: _info(c, a, answered=True))),
     (Kind.INCIDENT_ADDED, "advocate", _activity(Activity.INCIDENT_ADDED, actor="borrower")),
     (Kind.EVIDENCE_ADDED, "advocate", _activity(Activity.EVIDENCE_ADDED, actor="borrower")),
-    (Kind.MAIL_UNMATCHED, "admin_user", _activity(Activity.MAIL_UNMATCHED)),
+    (Kind.MAIL_UNMATCHED, "admin_user", _activity(Activity.MAIL_UNMATCHED, object_id=_bounce)),
     (Kind.FOLLOWUP, "borrower", _followup),
     (Kind.HARASSMENT_CONTINUES, "advocate", _harassment_continues),
 ]  # fmt: skip
@@ -127,7 +140,7 @@ def test_each_notice_links_to_what_it_is_about_for_its_recipient_only(
 
     client.force_login(other_borrower)
     denied = client.get(path)
-    if kind == Kind.MAIL_UNMATCHED:
+    if who == "admin_user":
         assert denied.status_code == 302 and "/login/" in denied["Location"]  # the admin's login
     else:
         assert denied.status_code == 404
