@@ -281,3 +281,34 @@ def test_an_auto_reply_acknowledges_and_nothing_is_sent_back(
     assert escalation.answer == ""
     assert mail.outbox == []
     assert not Reminder.objects.filter(kind=Kind.REPLY_RECEIVED).exists()
+
+
+def test_an_admin_correcting_the_bounced_address_lets_the_app_send_there_again(
+    client, sent, case, borrower, admin_user, tmp_path, django_capture_on_commit_callbacks, rf
+):
+    from django.contrib import admin
+    from django.forms.models import model_to_dict
+    from django.utils import timezone
+
+    from complaints.models import Institution
+
+    receive(tmp_path, bounce_of(sent, sent.envelope_sender), django_capture_on_commit_callbacks)
+    funder = Institution.objects.get(pk=case.funding_institution_id)
+    model_admin = admin.site._registry[Institution]
+    request = rf.post("/")
+    request.user = admin_user
+    data = {k: v for k, v in model_to_dict(funder).items() if v is not None}
+    # As the change page posts it: the bounce's date and time as they were shown.
+    since = timezone.localtime(data.pop("complaint_email_failing_since"))
+    data["complaint_email_failing_since_0"] = f"{since:%Y-%m-%d}"
+    data["complaint_email_failing_since_1"] = f"{since:%H:%M:%S}"
+    data["complaint_email"] = "kefu@funder.example.cn"
+    form = model_admin.get_form(request, funder)(data, instance=funder)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+
+    funder.refresh_from_db()
+    assert funder.complaint_email_failing_since is None and funder.complaint_email_failure == ""
+    # The route takes email again (the first letter itself still waits for its answer).
+    client.force_login(borrower)
+    assert client.get(send_url(case)).context["preview"].route.address == "kefu@funder.example.cn"
