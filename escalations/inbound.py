@@ -440,16 +440,24 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
             )
             Institution.objects.filter(pk=institution.pk).update(complaint_email_failure=why)
         target = target_name(escalation)
-        timeline_log(
-            complaint,
-            kind=ESCALATION_EVENT,
-            actor=None,
-            now=now,
-            note=_(
-                "The email to %(target)s could not be delivered (%(why)s). Please send the letter another way."
+        note = _(
+            "The email to %(target)s could not be delivered (%(why)s). Please send the letter another way."
+        ) % {"target": target, "why": why}
+        if (
+            escalation.status == EscalationStatus.SENT
+            and LetterEmail.objects.filter(escalation=escalation).exists()
+        ):
+            # The app's letter never arrived: no deadline runs for it, no "overdue" will
+            # come, and sending it another way is recorded as a new escalation (a waiting
+            # one to the same body would refuse that). Only a letter nobody has confirmed
+            # receiving: after an auto-reply or an answer, a bounce proves nothing.
+            escalation.closed_at = now
+            escalation_workflow.move(escalation, EscalationStatus.CLOSED, fields=["closed_at"])
+            refresh_next_due(complaint)
+            note += " " + _(
+                "Its escalation is closed: the deadline does not run for a letter that never arrived."
             )
-            % {"target": target, "why": why},
-        )
+        timeline_log(complaint, kind=ESCALATION_EVENT, actor=None, now=now, note=note[:2000])
         transaction.on_commit(
             lambda: case_activity(
                 CaseActivity(

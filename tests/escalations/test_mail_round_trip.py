@@ -24,6 +24,7 @@ from django.urls import reverse
 from complaints.models import TimelineEvent
 from escalations import letters
 from escalations.models import Escalation, EscalationStatus, InboundMail
+from escalations.services import escalation_record
 from evidence.models import Evidence
 from notifications.models import Kind, Reminder
 from tests.escalations.conftest import CST
@@ -244,10 +245,22 @@ def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_butt
     assert told_admin.title == "投诉邮箱退信：闪电借"  # the letter's target; the queue shows the rest
     assert told_admin.link == reverse("admin:escalations_inboundmail_change", args=[inbound.pk])
     assert mail.outbox == []  # nobody told has an email address; nothing goes to the daemon
+    # The letter never arrived: no clock runs for it, and the timeline says why.
+    escalation = Escalation.objects.get()
+    assert escalation.status == EscalationStatus.CLOSED
+    case.refresh_from_db()
+    assert case.next_due_at is None
+    note = TimelineEvent.objects.filter(complaint=case).order_by("-pk").first().note
+    assert "550 5.1.1" in note and "不计算答复期限" in note
     client.force_login(borrower)
     page = client.get(case.get_absolute_url()).content.decode()
     assert send_url(case) not in page
     assert client.get(send_url(case)).context["preview"].problem
+    # Sent another way (the hotline), it is recorded: nothing waits from there any more.
+    record = escalation_record(
+        complaint=case, actor=borrower, lender=case.lender, channel="hotline", sent_at=NOW, now=NOW
+    )
+    assert record.status == EscalationStatus.SENT and record.due_at is not None
 
 
 def test_a_bounce_returning_nothing_of_the_letter_finds_it_by_the_envelope_sender(
@@ -261,6 +274,22 @@ def test_a_bounce_returning_nothing_of_the_letter_finds_it_by_the_envelope_sende
     case.funding_institution.refresh_from_db()
     assert case.funding_institution.complaint_email_failing_since == NOW
     assert Reminder.objects.filter(recipient=borrower, kind=Kind.MAIL_BOUNCED).count() == 1
+
+
+def test_a_bounce_after_an_auto_reply_leaves_the_letter_waiting(
+    sent, case, tmp_path, django_capture_on_commit_callbacks
+):
+    # The mailbox confirmed receipt; a later report (a forwarding rule failing, or forged)
+    # proves nothing about the letter, whose deadline keeps running.
+    auto = lender_reply(sent, to=sent.envelope_sender, body="已收到。", Auto_Submitted="auto-replied")
+    receive(tmp_path, auto, django_capture_on_commit_callbacks)
+
+    receive(tmp_path, bounce_of(sent, sent.envelope_sender), django_capture_on_commit_callbacks)
+
+    escalation = Escalation.objects.get()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    case.refresh_from_db()
+    assert case.next_due_at == escalation.due_at
 
 
 def test_an_auto_reply_acknowledges_and_nothing_is_sent_back(
