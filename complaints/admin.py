@@ -411,6 +411,18 @@ class InstitutionAdmin(RegistryCsvMixin, AdminEditedMixin, VersionedAdminMixin, 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Institution]:
         return super().get_queryset(request).annotate(_complaints=Count("funded_complaints", distinct=True))
 
+    def save_model(self, request: HttpRequest, obj: Institution, form: Any, change: bool) -> None:
+        # A corrected complaint address has not bounced yet: the app may send there again
+        # (escalations.sending.email_route). An admin who only clears the date does so too.
+        if (
+            "complaint_email" in form.changed_data
+            and "complaint_email_failing_since" not in form.changed_data
+        ):
+            obj.complaint_email_failing_since = None
+        if obj.complaint_email_failing_since is None:
+            obj.complaint_email_failure = ""
+        super().save_model(request, obj, form, change)
+
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> Any:
         # A credit code typed in lower case or with spaces still finds its institution.
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -50,7 +50,7 @@ from lib.china import china_day
 
 from . import workflow as escalation_workflow
 from .mailparse import MalformedMail, ParsedMail, parse_head, parse_mail
-from .models import AWAITING_STATUSES, Escalation, EscalationStatus, InboundMail
+from .models import AWAITING_STATUSES, Escalation, EscalationStatus, InboundMail, LetterEmail
 from .services import (
     ESCALATION_EVENT,
     compute_due_at,
@@ -78,14 +78,16 @@ class Received:
 
 
 def _reply_tokens(addresses: list[str]) -> list[str]:
-    """The tokens of reply+TOKEN@REPLY_DOMAIN among `addresses` (domain in any case)."""
+    """The tokens of reply+TOKEN@REPLY_DOMAIN among `addresses`, the whole address in any
+    case: tokens are lowercase hex (sending.new_reply_token), and some mail servers and
+    clients upper-case an address on its way back."""
     domain = settings.REPLY_DOMAIN.lower()
     tokens = []
     for address in addresses:
         local, _at, host = address.rpartition("@")
         prefix, plus, token = local.partition("+")
         if host.lower() == domain and plus and prefix.lower() == "reply":
-            tokens.append(token)
+            tokens.append(token.lower())
     return list(dict.fromkeys(tokens))
 
 
@@ -119,15 +121,21 @@ def match_escalation(parsed: ParsedMail) -> tuple[Escalation | None, str]:
 
 def _bounced_escalation(parsed: ParsedMail) -> Escalation | None:
     """The letter a bounce returns: by the reply address or the Message-ID in the
-    returned headers."""
+    returned headers, else by the reply address it was sent to (the envelope sender)."""
     returned = parsed.returned
     domain = re.escape(settings.REPLY_DOMAIN)
     tokens = re.findall(r"\breply\+([A-Za-z0-9_-]{1,40})@" + domain + r"\b", returned, flags=re.IGNORECASE)
     if tokens:
-        escalation, _how = _by_tokens(list(dict.fromkeys(tokens)))
+        escalation, _how = _by_tokens(list(dict.fromkeys(t.lower() for t in tokens)))
         return escalation
     ids = re.findall(r"^message-id:\s*(<[^<>\s]{1,250}>)", returned, flags=re.IGNORECASE | re.MULTILINE)
     escalation, _how = _by_message_ids(list(dict.fromkeys(ids)))
+    if escalation is None:
+        # Letters go out with their reply address as the envelope sender, where bounces
+        # are sent: a report that returns nothing of the letter still names it there.
+        tokens = _reply_tokens(parsed.recipients)
+        if tokens:
+            escalation, _how = _by_tokens(tokens)
     return escalation
 
 
@@ -382,15 +390,29 @@ def _handle_auto_reply(inbound: InboundMail, parsed: ParsedMail, now: datetime) 
 
 
 def _bounced_institution(escalation: Escalation, parsed: ParsedMail) -> Institution | None:
-    """The institution whose complaint address bounced: the letter's institution, or the
-    operator of the brand it went to; when the report names the failed address, only
-    the one whose complaint address it is."""
+    """The institution whose complaint address bounced.
+
+    A letter the app sent went to one address (LetterEmail.to_address): for a brand that
+    is its lender of record's, which is neither the escalation's institution nor always
+    the brand's operator, so the address decides. Otherwise (a letter recorded as sent
+    by hand) the letter's institution or the brand's operator. When the report names
+    the failed addresses, only an institution whose complaint address is among them.
+    """
+    failed = {a.lower() for a in parsed.bounce_recipients}
+    sent_to = (
+        LetterEmail.objects.filter(escalation=escalation).values_list("to_address", flat=True).first() or ""
+    )
+    if sent_to and (not failed or sent_to.lower() in failed):
+        sharing = list(Institution.objects.filter(complaint_email__iexact=sent_to).order_by("pk")[:20])
+        # The letter's own institution first, when several share the address.
+        sharing.sort(key=lambda i: i.pk != escalation.institution_id)
+        if sharing:
+            return sharing[0]
     candidates = [escalation.institution] if escalation.institution_id else []
     if escalation.lender_id and escalation.lender.operator_id:
         candidates.append(escalation.lender.operator)
     candidates = [c for c in candidates if c is not None and c.complaint_email]
-    if parsed.bounce_recipients:
-        failed = {a.lower() for a in parsed.bounce_recipients}
+    if failed:
         candidates = [c for c in candidates if c.complaint_email.lower() in failed]
     return candidates[0] if candidates else None
 
@@ -418,16 +440,24 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
             )
             Institution.objects.filter(pk=institution.pk).update(complaint_email_failure=why)
         target = target_name(escalation)
-        timeline_log(
-            complaint,
-            kind=ESCALATION_EVENT,
-            actor=None,
-            now=now,
-            note=_(
-                "The email to %(target)s could not be delivered (%(why)s). Please send the letter another way."
+        note = _(
+            "The email to %(target)s could not be delivered (%(why)s). Please send the letter another way."
+        ) % {"target": target, "why": why}
+        if (
+            escalation.status == EscalationStatus.SENT
+            and LetterEmail.objects.filter(escalation=escalation).exists()
+        ):
+            # The app's letter never arrived: no deadline runs for it, no "overdue" will
+            # come, and sending it another way is recorded as a new escalation (a waiting
+            # one to the same body would refuse that). Only a letter nobody has confirmed
+            # receiving: after an auto-reply or an answer, a bounce proves nothing.
+            escalation.closed_at = now
+            escalation_workflow.move(escalation, EscalationStatus.CLOSED, fields=["closed_at"])
+            refresh_next_due(complaint)
+            note += " " + _(
+                "Its escalation is closed: the deadline does not run for a letter that never arrived."
             )
-            % {"target": target, "why": why},
-        )
+        timeline_log(complaint, kind=ESCALATION_EVENT, actor=None, now=now, note=note[:2000])
         transaction.on_commit(
             lambda: case_activity(
                 CaseActivity(

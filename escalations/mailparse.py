@@ -250,7 +250,7 @@ def _addresses(values: list[str]) -> list[str]:
             continue
         for _name, address in pairs:
             local, at, host = address.strip().rpartition("@")
-            # The domain in lower case; the local part as sent: a reply token is case-sensitive.
+            # The domain in lower case; the local part as sent (inbound reads tokens in any case).
             if at and local:
                 found.append(f"{local}@{host.lower()}"[:ADDRESS_CHARS])
     return found

@@ -458,13 +458,18 @@ def build_message(email: LetterEmail, now: datetime) -> tuple[EmailMessage, shar
                 "link": link,
             },
         )
+    reply_to = reply_address(escalation.reply_token)
     message = EmailMessage(
         subject=email.subject,
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        # The envelope sender (Return-Path) is the letter's reply address, while the From
+        # header stays the platform's: a bounce goes to the envelope sender, so it reaches
+        # receive_mail through the same alias as the replies, and names its letter even
+        # when the report returns none of the letter's headers.
+        from_email=reply_to,
         to=[email.to_address],
-        reply_to=[reply_address(escalation.reply_token)],
-        headers={"Message-ID": escalation.message_id},
+        reply_to=[reply_to],
+        headers={"From": settings.DEFAULT_FROM_EMAIL, "Message-ID": escalation.message_id},
     )
     message.attach(pdf_filename(complaint, target.key), pdf, "application/pdf")
     if attached is not None:

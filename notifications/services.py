@@ -871,17 +871,21 @@ TELL_BORROWER = frozenset(
 TELL_CASEWORKER = frozenset(
     {Activity.INFO_ANSWERED, Activity.INCIDENT_ADDED, Activity.EVIDENCE_ADDED, Activity.REPLY_RECEIVED}
 )
-TELL_ADMINS = frozenset({Activity.MAIL_UNMATCHED})
+# A bounce also stops the app from sending there until an admin checks the address (and a
+# bounce is easy to forge), so the admins hear of it as well as the borrower.
+TELL_ADMINS = frozenset({Activity.MAIL_UNMATCHED, Activity.MAIL_BOUNCED})
 # The upload page sends each file on a request of its own, and a borrower often records
 # several incidents in a row: one notice per complaint and half hour, not one per file.
 GROUPED = frozenset({Kind.INCIDENT_ADDED, Kind.EVIDENCE_ADDED})
 GROUP_WINDOW = timedelta(minutes=30)
 
 
-def _inbound_queue_link() -> str:
-    # The admin queue of unmatched mail, where the escalations app registers it; the admin
-    # index otherwise, so a notice never fails for want of a link.
+def _inbound_queue_link(inbound_id: int = 0) -> str:
+    # The admin queue of inbound mail (one message of it), where the escalations app
+    # registers it; the admin index otherwise, so a notice never fails for want of a link.
     try:
+        if inbound_id:
+            return reverse("admin:escalations_inboundmail_change", args=[inbound_id])
         return reverse("admin:escalations_inboundmail_changelist")
     except NoReverseMatch:
         return reverse("admin:index")
@@ -921,6 +925,17 @@ def _activity_text(due: Due) -> tuple[str, str, str]:
             _("A reply arrived on complaint %(ref)s") % {"ref": ref},
             detail or _("It is in the case: open the complaint to read it."),
             f"{link}#escalations",
+        )
+    if due.kind == Kind.MAIL_BOUNCED and due.recipient.pk != complaint.filer_id:
+        # To the admins: the address is no longer used until one of them checks it.
+        body = _(
+            "The app no longer sends letters to this address. Check it, correct it in the "
+            "directory (institutions), and clear its “bouncing since” date."
+        )
+        return (
+            _("A complaint address bounced: %(target)s") % {"target": detail},
+            body,
+            _inbound_queue_link(about),
         )
     if due.kind == Kind.MAIL_BOUNCED:
         body = _("The address refused it. Send it another way: the complaint page shows where.")

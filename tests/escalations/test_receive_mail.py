@@ -37,8 +37,9 @@ from tests.factories import ComplaintFactory, InstitutionFactory, LenderFactory,
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reply_domain")]
 
 DOMAIN = "mail.example.org"
-TOKEN_A = "Ab3dEf6hIj9kLm2nOp5qRs8tUv"
-TOKEN_B = "Zy1xWv4uTs7rQp0oNm3lKj6iHg"
+# As sending.new_reply_token makes them: 40 lowercase hex digits.
+TOKEN_A = "3f9c0a1be27d45c68a0f1e2d3c4b5a6978877665"
+TOKEN_B = "c0ffee00112233445566778899aabbccddeeff01"
 LETTER_A = "<170.1.1@mail.example.org>"
 LETTER_B = "<170.2.2@mail.example.org>"
 LENDER_ADDRESS = "complaints@lender.example"
@@ -180,6 +181,19 @@ def test_the_reply_domain_is_compared_in_any_case_and_a_delivered_to_header_coun
     result = receive(raw, django_capture_on_commit_callbacks)
 
     assert result.inbound.state == InboundMail.State.MATCHED
+    assert result.inbound.escalation == letter
+
+
+def test_a_reply_address_upper_cased_on_its_way_back_still_matches(
+    letter, told, django_capture_on_commit_callbacks
+):
+    # Some servers and clients upper-case the whole address; the same token in To and Cc,
+    # once in each case, is one letter, not two.
+    raw = reply(to=reply_address(TOKEN_A).upper(), headers={"Cc": reply_address(TOKEN_A)})
+
+    result = receive(raw, django_capture_on_commit_callbacks)
+
+    assert result.inbound.state == InboundMail.State.MATCHED, result.inbound.reason
     assert result.inbound.escalation == letter
 
 
