@@ -58,6 +58,7 @@ from .services import (
     refresh_next_due,
     target_name,
 )
+from .timeline_text import target_params
 
 logger = logging.getLogger(__name__)
 
@@ -309,19 +310,26 @@ def deliver_reply(*, inbound: InboundMail, escalation: Escalation, parsed: Parse
                 escalation, EscalationStatus.ANSWERED, fields=["answer", "answered_at", "answer_document"]
             )
             refresh_next_due(complaint)
-            note = _("%(target)s answered by email on %(date)s.") % {"target": target, "date": _fmt_day(now)}
+            answers = True
         else:
-            note = _("Another email from %(target)s arrived on %(date)s.") % {
-                "target": target,
-                "date": _fmt_day(now),
-            }
-        if kept:
-            note += " " + _("Attachments kept: %(names)s.") % {
-                "names": ", ".join(e.original_name for e in kept)
-            }
-        if refused:
-            note += " " + _("Attachments refused: %(names)s.") % {"names": "; ".join(refused)}
-        timeline_log(complaint, kind=TimelineEvent.Kind.ANSWER, actor=None, now=now, note=note[:2000])
+            answers = False
+        params = {
+            **target_params(escalation),
+            "date": _fmt_day(now),
+            "answers": answers,
+            "kept": [e.original_name for e in kept],
+            # Each refusal's reason is the evidence rules' words, in the language the mail
+            # was processed in (the site's default).
+            "refused": refused,
+        }
+        timeline_log(
+            complaint,
+            kind=TimelineEvent.Kind.ANSWER,
+            actor=None,
+            now=now,
+            code="esc_mail_received",
+            params=params,
+        )
         notes = [inbound.notes] if inbound.notes else []
         notes += [_("Refused: %(what)s") % {"what": r} for r in refused]
         InboundMail.objects.filter(pk=inbound.pk).update(
@@ -375,8 +383,8 @@ def _handle_auto_reply(inbound: InboundMail, parsed: ParsedMail, now: datetime) 
             kind=ESCALATION_EVENT,
             actor=None,
             now=now,
-            note=_("%(target)s confirmed receipt on %(date)s (自动回复, an automatic reply).")
-            % {"target": target_name(escalation), "date": _fmt_day(now)},
+            code="esc_auto_acknowledged",
+            params={**target_params(escalation), "date": _fmt_day(now)},
         )
         refresh_next_due(complaint)
 
@@ -400,7 +408,10 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
     if escalation is None:
         InboundMail.objects.filter(pk=inbound.pk).update(reason="a bounce of no letter of ours")
         return
-    why = (parsed.bounce_diagnostic or _("the receiving server refused the letter"))[:300]
+    # The remote server's own words; without them the timeline says it in the reader's
+    # language, the admin's records in the site's.
+    diagnostic = (parsed.bounce_diagnostic or "")[:300]
+    why = diagnostic or _("the receiving server refused the letter")
     with transaction.atomic():
         escalation, complaint = _lock(escalation)
         InboundMail.objects.filter(pk=inbound.pk).update(
@@ -423,10 +434,8 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
             kind=ESCALATION_EVENT,
             actor=None,
             now=now,
-            note=_(
-                "The email to %(target)s could not be delivered (%(why)s). Please send the letter another way."
-            )
-            % {"target": target, "why": why},
+            code="esc_bounced",
+            params={**target_params(escalation), "why": diagnostic},
         )
         transaction.on_commit(
             lambda: case_activity(
