@@ -84,7 +84,11 @@ def test_it_writes_the_timeline(complaint, borrower, bank):
     events = list(complaint.events.order_by("created", "pk"))
     assert [e.kind for e in events] == [TimelineEvent.Kind.STATUS, svc.ESCALATION_EVENT]
     assert events[0].to_status == Status.WAITING_LENDER
-    assert "某某银行" in events[1].display_note and "T-123" in events[1].display_note and "2026-11-23" in events[1].display_note
+    assert (
+        "某某银行" in events[1].display_note
+        and "T-123" in events[1].display_note
+        and "2026-11-23" in events[1].display_note
+    )
 
 
 def test_it_counts_working_days_for_a_regulator(complaint, borrower, bank, nfra):
