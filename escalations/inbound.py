@@ -301,7 +301,8 @@ def deliver_reply(*, inbound: InboundMail, escalation: Escalation, parsed: Parse
             if len(answer) > ANSWER_MAX:
                 ending = "\n…" + _("(the whole text is kept as a file in the evidence)")
                 answer = answer[: ANSWER_MAX - len(ending)] + ending
-            escalation.answer = answer or _("(a reply without text; see its attachments)")
+            # A reply without text stays empty: the page says so in the reader's language.
+            escalation.answer = answer
             escalation.answered_at = now
             escalation.answer_document = full_text or next(
                 (e for e in kept if e.kind == Evidence.Kind.DOCUMENT), kept[0] if kept else None
