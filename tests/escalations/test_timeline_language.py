@@ -125,3 +125,14 @@ def test_an_entry_written_before_codes_keeps_its_stored_text(client, borrower, c
     page = page_in(client, borrower, complaint, "en")
 
     assert "已于 2026-11-01 寄出挂号信。" in page
+
+
+def test_erasing_the_borrower_takes_the_message_data_with_the_typed_notes(borrower, complaint):
+    from complaints.personal_data import erase
+
+    erase(borrower, NOW)
+
+    closed = complaint.events.filter(kind=TimelineEvent.Kind.ESCALATION).latest("pk")
+    assert (closed.note, closed.params) == ("", {})
+    # The entry stays, as its kind alone: no half sentence with a missing name.
+    assert closed.display_note == ""
