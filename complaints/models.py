@@ -761,9 +761,10 @@ class TimelineEvent(models.Model):
     note = models.TextField(_("why"), blank=True, max_length=2000)
     # What the system said, as a message code and its data (complaints/timeline_text.py),
     # so each reader sees it in their own language. Empty on rows written before codes
-    # existed: those show their stored `note`.
-    code = models.CharField(_("message"), max_length=40, blank=True)
-    params = models.JSONField(_("message data"), default=dict, blank=True)
+    # existed: those show their stored `note`. Defaults in the database too: rows written
+    # by raw inserts (bench/seed.py) or by the previous release during a deploy get them.
+    code = models.CharField(_("message"), max_length=40, blank=True, default="", db_default="")
+    params = models.JSONField(_("message data"), default=dict, db_default={}, blank=True)
     # Entries only caseworkers see (later: advocates' internal notes).
     internal = models.BooleanField(_("internal"), default=False)
     created = models.DateTimeField(_("when"), default=timezone.now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -23,6 +24,15 @@ pytestmark = pytest.mark.django_db
 SENT = datetime(2026, 11, 6, 10, 0, tzinfo=CHINA_TZ)
 NOW = SENT + timedelta(hours=1)
 TYPED = "他们答应停，可第二天又打了"
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request in English leaves English active in this thread (LocaleMiddleware
+    activates, nothing deactivates): later tests that call services directly expect the
+    site's language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

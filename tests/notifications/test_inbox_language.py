@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from lib.china import CHINA_TZ
 from notifications import services
@@ -18,6 +20,15 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2027, 9, 20, 10, 0, tzinfo=CHINA_TZ)
 TYPED = "请上传催收短信的截图"
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """A request in English leaves English active in this thread (LocaleMiddleware
+    activates, nothing deactivates): later tests that call services directly expect the
+    site's language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
