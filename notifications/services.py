@@ -190,7 +190,7 @@ def _text(due: Due) -> tuple[str, str, str]:
         )
     if due.kind == Kind.ESCALATION_DUE_SOON:
         return (
-            _("%(target)s must answer by %(date)s") % {"target": p["target"], "date": _shown_date(p)},
+            _("%(target)s must answer by %(date)s") % {"target": _shown_target(p), "date": _shown_date(p)},
             _("If no answer comes by then, the next step is ready for you on the complaint page."),
             f"{link}#escalations",
         )
@@ -198,7 +198,11 @@ def _text(due: Due) -> tuple[str, str, str]:
         body = _("The deadline passed on %(date)s without an answer.") % {"date": _shown_date(p)}
         if p.get("next_step"):
             body += " " + _("Next step: %(step)s") % {"step": p["next_step"]}
-        return (_("%(target)s did not answer in time") % {"target": p["target"]}, body, f"{link}#escalations")
+        return (
+            _("%(target)s did not answer in time") % {"target": _shown_target(p)},
+            body,
+            f"{link}#escalations",
+        )
     if due.kind in (Kind.LIMITATION_90, Kind.LIMITATION_30):
         return (
             _("%(days)d days left to go to court for %(ref)s") % {"days": p["days"], "ref": ref},
@@ -409,6 +413,20 @@ def _due_date(due_at: datetime) -> dict[str, Any]:
     }
 
 
+def _target_params(escalation: Any) -> dict[str, str]:
+    """The body's name, a regulator's in both languages: the inbox may be read in either."""
+    params = {"target": str(escalation.target_name)}
+    if escalation.regulator_id and escalation.regulator.name_en:
+        params["target_en"] = escalation.regulator.name_en
+    return params
+
+
+def _shown_target(p: dict[str, Any]) -> str:
+    if p.get("target_en") and (translation.get_language() or "").startswith("en"):
+        return p["target_en"]
+    return p["target"]
+
+
 def _shown_date(p: dict[str, Any]) -> str:
     return _("%(date)s (estimate)") % {"date": p["date"]} if p.get("estimate") else p["date"]
 
@@ -461,7 +479,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
             escalation.pk,
             escalation.due_at - DUE_SOON,
             complaint,
-            {"target": str(escalation.target_name), **_due_date(escalation.due_at)},
+            {**_target_params(escalation), **_due_date(escalation.due_at)},
         )
     overdue = awaiting_answer(due_before=now + timedelta(microseconds=1)).filter(
         ~_not_planned(Kind.ESCALATION_OVERDUE)
@@ -469,7 +487,7 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
     for escalation in overdue[:PER_SWEEP]:
         complaint = escalation.complaint
         params = {
-            "target": str(escalation.target_name),
+            **_target_params(escalation),
             **_due_date(escalation.due_at),
             "next_step": escalation.next_step_text,
         }
