@@ -17,6 +17,7 @@ class CasesConfig(AppConfig):
         from .collectors import refresh_after_commit
         from .panel import complaint_section
         from .personal_data import PART, export_complaint
+        from .timeline_text import register_all as register_timeline_text
 
         register(PART)
         register_complaint_export("cases", export_complaint)
@@ -24,3 +25,4 @@ class CasesConfig(AppConfig):
         on_collectors_changed(refresh_after_commit)
 
         register_section("case", complaint_section)
+        register_timeline_text()

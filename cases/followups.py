@@ -135,22 +135,24 @@ def followup_answer(
     followup.answer = answer
     followup.text = text
     followup.answered_at = now
-    label = FollowUp.Answer(answer).label
-    note = _("Did the harassment stop? (%(round)s) %(answer)s.") % {
-        "round": FollowUp.Round(followup.round).label,
-        "answer": label,
-    }
-    if text:
-        note += " " + text
-    timeline_log(complaint, kind=TimelineEvent.Kind.INFO_PROVIDED, actor=actor, now=now, note=note)
+    said = {"round": followup.round, "answer": answer}
+    timeline_log(
+        complaint,
+        kind=TimelineEvent.Kind.INFO_PROVIDED,
+        actor=actor,
+        now=now,
+        code="followup_answered",
+        params=said,
+        note=text,
+    )
     if followup.harassment_goes_on:
         try:
             complaint = complaint_transition(
                 complaint=complaint,
                 actor=actor,
                 to_status=Status.SUBMITTED,
-                note=_("Reopened: asked whether the harassment stopped, the borrower answered “%(answer)s”.")
-                % {"answer": label},
+                code="followup_reopened",
+                params=said,
                 now=now,
             )
         except ComplaintError:

@@ -46,10 +46,8 @@ def case_assign(
     complaint.save(update_fields=["assignee", "updated"])
     versions.bump(COMPLAINTS_VERSION)
     # Borrowers see that someone took the case, not who: volunteers keep their privacy.
-    note = (
-        _("An advocate is now handling this case.") if assignee else _("The case is waiting for an advocate.")
-    )
-    timeline_log(complaint, kind=TimelineEvent.Kind.ASSIGNMENT, actor=actor, now=now, note=note)
+    code = "case_assigned" if assignee else "case_released"
+    timeline_log(complaint, kind=TimelineEvent.Kind.ASSIGNMENT, actor=actor, now=now, code=code)
     return complaint
 
 
@@ -137,13 +135,15 @@ def evidence_review(
     review = EvidenceReview.objects.create(
         evidence=evidence, usable=usable, reason=reason[:300], reviewer=actor, created=now
     )
-    verdict = _("usable") if usable else _("not usable")
+    # The file's name and the reason are as typed; only the verdict is the system's words.
     timeline_log(
         complaint,
         kind=TimelineEvent.Kind.EVIDENCE_REVIEWED,
         actor=actor,
         now=now,
-        note=f"{evidence.original_name}: {verdict}{' — ' + reason if reason else ''}",
+        code="evidence_reviewed",
+        params={"name": evidence.original_name, "usable": usable},
+        note=reason[:300],
         internal=True,
     )
     return review

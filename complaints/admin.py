@@ -470,8 +470,12 @@ class TimelineInline(admin.TabularInline):
     model = TimelineEvent
     extra = 0
     can_delete = False
-    fields = ("created", "kind", "actor", "from_status", "to_status", "note", "internal")
+    fields = ("created", "kind", "actor", "from_status", "to_status", "display_note", "internal")
     readonly_fields = fields
+
+    @admin.display(description=_("why"))
+    def display_note(self, obj: TimelineEvent) -> str:
+        return obj.display_note
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # The timeline is append-only and written by the services, never by hand.

@@ -9,9 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from lib.phones import fold_digits, mask_phone, normalize_phone
+
+from . import timeline_text
 
 # Crockford's base32 without I, L, O, U: nothing to confuse when read aloud on the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -754,7 +757,14 @@ class TimelineEvent(models.Model):
     )
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    # What a person typed (a reason, a request, a file's name): shown as typed.
     note = models.TextField(_("why"), blank=True, max_length=2000)
+    # What the system said, as a message code and its data (complaints/timeline_text.py),
+    # so each reader sees it in their own language. Empty on rows written before codes
+    # existed: those show their stored `note`. Defaults in the database too: rows written
+    # by raw inserts (bench/seed.py) or by the previous release during a deploy get them.
+    code = models.CharField(_("message"), max_length=40, blank=True, default="", db_default="")
+    params = models.JSONField(_("message data"), default=dict, db_default={}, blank=True)
     # Entries only caseworkers see (later: advocates' internal notes).
     internal = models.BooleanField(_("internal"), default=False)
     created = models.DateTimeField(_("when"), default=timezone.now)
@@ -771,11 +781,13 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {timezone.localtime(self.created):%Y-%m-%d %H:%M}"
 
-    @property
+    @cached_property
     def display_note(self) -> str:
+        """The system's sentence in the active language, then what a person typed."""
         if self.kind == self.Kind.INCIDENT and self.note in HarassmentKind.values:
-            return str(HarassmentKind(self.note).label)
-        return self.note
+            return str(HarassmentKind(self.note).label)  # rows from before message codes
+        said = timeline_text.render(self.code, self.params) if self.code else ""
+        return f"{said}\n{self.note}".strip() if said else self.note
 
 
 class RegistryChange(models.Model):

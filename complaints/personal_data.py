@@ -85,7 +85,8 @@ def erase(user: Any, now: datetime) -> Erased:
     """Runs after the apps above erased their rows of these complaints."""
     complaints = Complaint.objects.filter(filer=user)
     Incident.objects.filter(complaint__in=complaints).update(description="", third_party_number="")
-    TimelineEvent.objects.filter(complaint__in=complaints).update(note="")
+    # The message data may name files, references and lenders: it goes with the notes.
+    TimelineEvent.objects.filter(complaint__in=complaints).update(note="", params={})
     TimelineEvent.objects.filter(actor=user).update(actor=None)
     kept = complaints.count()
     complaints.update(

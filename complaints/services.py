@@ -196,15 +196,22 @@ def timeline_log(
     actor: Any,
     now: datetime,
     note: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
     from_status: str = "",
     to_status: str = "",
     internal: bool = False,
 ) -> TimelineEvent:
+    """One timeline entry. What the system says goes in `code` and `params` (rendered in
+    each reader's language, see complaints/timeline_text.py); `note` is only for what a
+    person typed, shown as typed."""
     return TimelineEvent.objects.create(
         complaint=complaint,
         kind=kind,
         actor=actor,
         note=note,
+        code=code,
+        params=params or {},
         from_status=from_status,
         to_status=to_status,
         internal=internal,
@@ -370,7 +377,8 @@ def incident_add(
             actor=actor,
             now=now,
             # The code, not its label: each reader sees it in their own language.
-            note=incident.kind,
+            code="incident",
+            params={"kind": incident.kind},
         )
         if actor.pk == complaint.filer_id:
             case_activity_emit(hooks.Activity.INCIDENT_ADDED, complaint, actor, now, incident.pk)
@@ -403,6 +411,8 @@ def complaint_transition(
     note: str = "",
     now: datetime | None = None,
     by_escalation: bool = False,
+    code: str = "",
+    params: dict[str, Any] | None = None,
 ) -> Complaint:
     """Move a complaint to `to_status` if the workflow allows it for this actor.
 
@@ -412,7 +422,14 @@ def complaint_transition(
     incident and the filer's consent. Writes the timeline and the audit trail.
     """
     return _transition(
-        complaint=complaint, actor=actor, to_status=to_status, note=note, now=now, by_escalation=by_escalation
+        complaint=complaint,
+        actor=actor,
+        to_status=to_status,
+        note=note,
+        now=now,
+        by_escalation=by_escalation,
+        code=code,
+        params=params,
     )
 
 
@@ -425,6 +442,8 @@ def _transition(
     now: datetime | None = None,
     by_escalation: bool = False,
     locked: bool = False,
+    code: str = "",
+    params: dict[str, Any] | None = None,
 ) -> Complaint:
     """complaint_transition's work, in the caller's transaction. `locked`: the caller
     holds the row's lock on this very object in this transaction (complaint_file)."""
@@ -448,7 +467,8 @@ def _transition(
             _("Record where you sent the complaint (under “Escalations”): the status follows from it.")
         )
     note = (note or "").strip()
-    if workflow.needs_reason(src, to_status) and not note:
+    # A system's reason (a message code) counts as one: reopening on a follow-up's answer.
+    if workflow.needs_reason(src, to_status) and not note and not code:
         raise ComplaintError(_("Please say why."))
     # Collector profiles leave drafts out: entering or leaving one changes the counts of the
     # numbers its incidents name. A first submission also needs to know there are incidents.
@@ -488,6 +508,8 @@ def _transition(
         actor=actor,
         now=now,
         note=note,
+        code=code,
+        params=params,
         from_status=src,
         to_status=to_status,
     )
@@ -541,17 +563,19 @@ def complaint_set_lenders(
     complaint.save(update_fields=["lender", "funding_institution", "updated"])
     versions.bump(COMPLAINTS_VERSION)
     if not complaint.is_draft:
-        parts = []
+        params: dict[str, Any] = {}
         if brand.pk != old_brand.pk:
-            parts.append(_("Brand: %(old)s → %(new)s.") % {"old": old_brand.name, "new": brand.name})
+            params.update(old_brand=old_brand.name, new_brand=brand.name)
         if (funder and funder.pk) != (old_funder and old_funder.pk):
-            parts.append(
-                _("Funding institution: %(old)s → %(new)s.")
-                % {
-                    "old": old_funder.name if old_funder else _("unknown"),
-                    "new": funder.name if funder else _("unknown"),
-                }
+            params.update(
+                old_funder=old_funder.name if old_funder else "", new_funder=funder.name if funder else ""
             )
-        parts.append(_("The route was worked out again from the new lender."))
-        timeline_log(complaint, kind=TimelineEvent.Kind.EDITED, actor=actor, now=now, note=" ".join(parts))
+        timeline_log(
+            complaint,
+            kind=TimelineEvent.Kind.EDITED,
+            actor=actor,
+            now=now,
+            code="lenders_changed",
+            params=params,
+        )
     return complaint

@@ -17,8 +17,10 @@ class EscalationsConfig(AppConfig):
 
         from .panels import complaint_list_notes, complaint_section
         from .personal_data import PART, export_complaint
+        from .timeline_text import register_all as register_timeline_text
 
         register(PART)
         register_complaint_export("escalations", export_complaint)
         register_section("escalations", complaint_section)
         register_list_notes("escalations", complaint_list_notes)
+        register_timeline_text()

@@ -58,6 +58,7 @@ from .services import (
     refresh_next_due,
     target_name,
 )
+from .timeline_text import target_params
 
 logger = logging.getLogger(__name__)
 
@@ -308,7 +309,8 @@ def deliver_reply(*, inbound: InboundMail, escalation: Escalation, parsed: Parse
             if len(answer) > ANSWER_MAX:
                 ending = "\n…" + _("(the whole text is kept as a file in the evidence)")
                 answer = answer[: ANSWER_MAX - len(ending)] + ending
-            escalation.answer = answer or _("(a reply without text; see its attachments)")
+            # A reply without text stays empty: the page says so in the reader's language.
+            escalation.answer = answer
             escalation.answered_at = now
             escalation.answer_document = full_text or next(
                 (e for e in kept if e.kind == Evidence.Kind.DOCUMENT), kept[0] if kept else None
@@ -317,19 +319,26 @@ def deliver_reply(*, inbound: InboundMail, escalation: Escalation, parsed: Parse
                 escalation, EscalationStatus.ANSWERED, fields=["answer", "answered_at", "answer_document"]
             )
             refresh_next_due(complaint)
-            note = _("%(target)s answered by email on %(date)s.") % {"target": target, "date": _fmt_day(now)}
+            answers = True
         else:
-            note = _("Another email from %(target)s arrived on %(date)s.") % {
-                "target": target,
-                "date": _fmt_day(now),
-            }
-        if kept:
-            note += " " + _("Attachments kept: %(names)s.") % {
-                "names": ", ".join(e.original_name for e in kept)
-            }
-        if refused:
-            note += " " + _("Attachments refused: %(names)s.") % {"names": "; ".join(refused)}
-        timeline_log(complaint, kind=TimelineEvent.Kind.ANSWER, actor=None, now=now, note=note[:2000])
+            answers = False
+        params = {
+            **target_params(escalation),
+            "date": _fmt_day(now),
+            "answers": answers,
+            "kept": [e.original_name for e in kept],
+            # Each refusal's reason is the evidence rules' words, in the language the mail
+            # was processed in (the site's default).
+            "refused": refused,
+        }
+        timeline_log(
+            complaint,
+            kind=TimelineEvent.Kind.ANSWER,
+            actor=None,
+            now=now,
+            code="esc_mail_received",
+            params=params,
+        )
         notes = [inbound.notes] if inbound.notes else []
         notes += [_("Refused: %(what)s") % {"what": r} for r in refused]
         InboundMail.objects.filter(pk=inbound.pk).update(
@@ -383,8 +392,8 @@ def _handle_auto_reply(inbound: InboundMail, parsed: ParsedMail, now: datetime) 
             kind=ESCALATION_EVENT,
             actor=None,
             now=now,
-            note=_("%(target)s confirmed receipt on %(date)s (自动回复, an automatic reply).")
-            % {"target": target_name(escalation), "date": _fmt_day(now)},
+            code="esc_auto_acknowledged",
+            params={**target_params(escalation), "date": _fmt_day(now)},
         )
         refresh_next_due(complaint)
 
@@ -422,7 +431,10 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
     if escalation is None:
         InboundMail.objects.filter(pk=inbound.pk).update(reason="a bounce of no letter of ours")
         return
-    why = (parsed.bounce_diagnostic or _("the receiving server refused the letter"))[:300]
+    # The remote server's own words; without them the timeline says it in the reader's
+    # language, the admin's records in the site's.
+    diagnostic = (parsed.bounce_diagnostic or "")[:300]
+    why = diagnostic or _("the receiving server refused the letter")
     with transaction.atomic():
         escalation, complaint = _lock(escalation)
         InboundMail.objects.filter(pk=inbound.pk).update(
@@ -440,13 +452,11 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
             )
             Institution.objects.filter(pk=institution.pk).update(complaint_email_failure=why)
         target = target_name(escalation)
-        note = _(
-            "The email to %(target)s could not be delivered (%(why)s). Please send the letter another way."
-        ) % {"target": target, "why": why}
-        if (
+        closed = (
             escalation.status == EscalationStatus.SENT
             and LetterEmail.objects.filter(escalation=escalation).exists()
-        ):
+        )
+        if closed:
             # The app's letter never arrived: no deadline runs for it, no "overdue" will
             # come, and sending it another way is recorded as a new escalation (a waiting
             # one to the same body would refuse that). Only a letter nobody has confirmed
@@ -454,10 +464,14 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
             escalation.closed_at = now
             escalation_workflow.move(escalation, EscalationStatus.CLOSED, fields=["closed_at"])
             refresh_next_due(complaint)
-            note += " " + _(
-                "Its escalation is closed: the deadline does not run for a letter that never arrived."
-            )
-        timeline_log(complaint, kind=ESCALATION_EVENT, actor=None, now=now, note=note[:2000])
+        timeline_log(
+            complaint,
+            kind=ESCALATION_EVENT,
+            actor=None,
+            now=now,
+            code="esc_bounced",
+            params={**target_params(escalation), "why": diagnostic, "closed": closed},
+        )
         transaction.on_commit(
             lambda: case_activity(
                 CaseActivity(

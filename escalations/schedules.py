@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from complaints.services import timeline_log
@@ -20,6 +19,7 @@ from lib import versions
 
 from .models import AWAITING_STATUSES, Escalation
 from .services import ESCALATION_EVENT, Deadline, _fmt_day, compute_due_at, deadline_for, refresh_next_due
+from .timeline_text import target_params
 from .workdays import SCHEDULES_VERSION, WorkingCalendar
 
 
@@ -56,14 +56,10 @@ def deadlines_recount(*, since_year: int, now: datetime) -> list[Escalation]:
             updated = Escalation.objects.filter(pk=escalation.pk, due_at=escalation.due_at).update(due_at=due)
             if not updated:
                 continue  # changed meanwhile by its own service: that one counted it
-            note = _(
-                "The answer from %(target)s is now due by %(date)s (was %(old)s): the holiday schedule was entered."
-            ) % {
-                "target": escalation.target_name,
-                "date": _fmt_day(due),
-                "old": _fmt_day(escalation.due_at),
-            }
-            timeline_log(complaint, kind=ESCALATION_EVENT, actor=None, now=now, note=note)
+            params = {**target_params(escalation), "date": _fmt_day(due), "old": _fmt_day(escalation.due_at)}
+            timeline_log(
+                complaint, kind=ESCALATION_EVENT, actor=None, now=now, code="esc_rescheduled", params=params
+            )
             refresh_next_due(complaint)
         escalation.due_at = due
         moved.append(escalation)

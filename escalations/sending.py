@@ -52,6 +52,7 @@ from .models import (
     LetterEmail,
     LetterPdf,
 )
+from .timeline_text import target_params
 
 logger = logging.getLogger(__name__)
 
@@ -490,8 +491,8 @@ def _give_back(email: LetterEmail, error: str, *, final: bool, now: datetime) ->
             kind=escalation_services.ESCALATION_EVENT,
             actor=None,
             now=now,
-            note=_("The email to %(target)s could not be sent: %(error)s")
-            % {"target": email.escalation.target_name, "error": error[:200]},
+            code="esc_email_failed",
+            params={**target_params(email.escalation), "error": error[:200]},
         )
 
 

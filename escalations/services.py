@@ -48,6 +48,7 @@ from .models import (
     EscalationChannel,
     EscalationStatus,
 )
+from .timeline_text import target_params
 from .workdays import WorkingCalendar, estimate_reason
 
 # TimelineEvent has no kind for escalations yet (complaints/models.py is not ours to
@@ -206,29 +207,22 @@ def _fmt_day(moment: datetime) -> str:
     return f"{_china_day(moment):%Y-%m-%d}"
 
 
-def _fmt_due(moment: datetime) -> str:
-    """A due date, marked when it is an estimate (escalations.workdays.estimate_reason)."""
-    if estimate_reason(moment):
-        return _("%(date)s (estimate)") % {"date": _fmt_day(moment)}
-    return _fmt_day(moment)
-
-
-def _sent_note(escalation: Escalation) -> str:
-    parts = [
-        _("Sent to %(target)s (%(channel)s) on %(date)s.")
-        % {
-            "target": target_name(escalation),
-            "channel": escalation.get_channel_display(),
-            "date": _fmt_day(escalation.sent_at),
-        }
-    ]
-    if escalation.reference:
-        parts.append(_("Their reference: %(reference)s.") % {"reference": escalation.reference})
+def _due_params(escalation: Escalation) -> dict[str, Any]:
+    """The reference and the due date for the timeline (escalations/timeline_text.py); a
+    due date is marked when it is an estimate (escalations.workdays.estimate_reason)."""
+    params: dict[str, Any] = {"reference": escalation.reference}
     if escalation.due_at:
-        parts.append(_("Answer due by %(date)s.") % {"date": _fmt_due(escalation.due_at)})
-    else:
-        parts.append(_("No rule sets a deadline for this answer."))
-    return " ".join(parts)
+        params.update(due=_fmt_day(escalation.due_at), due_estimate=bool(estimate_reason(escalation.due_at)))
+    return params
+
+
+def _sent_params(escalation: Escalation) -> dict[str, Any]:
+    return {
+        **target_params(escalation),
+        "channel": escalation.channel,
+        "date": _fmt_day(escalation.sent_at),
+        **_due_params(escalation),
+    }
 
 
 def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: datetime) -> Escalation:
@@ -261,7 +255,14 @@ def _send(*, escalation: Escalation, complaint: Complaint, actor: Any, now: date
         complaint.status, wanted, permissions.actor_kinds(actor, complaint)
     ):
         complaint_transition(complaint=complaint, actor=actor, to_status=wanted, now=now, by_escalation=True)
-    timeline_log(complaint, kind=ESCALATION_EVENT, actor=actor, now=now, note=_sent_note(escalation))
+    timeline_log(
+        complaint,
+        kind=ESCALATION_EVENT,
+        actor=actor,
+        now=now,
+        code="esc_sent",
+        params=_sent_params(escalation),
+    )
     refresh_next_due(complaint)
     return escalation
 
@@ -326,7 +327,8 @@ def escalation_record(
             kind=ESCALATION_EVENT,
             actor=actor,
             now=now,
-            note=_("Prepared a complaint to %(target)s, not sent yet.") % {"target": target_name(escalation)},
+            code="esc_drafted",
+            params=target_params(escalation),
         )
         return escalation
     _check_not_future(sent_at, now)
@@ -428,15 +430,10 @@ def escalation_acknowledge(
     escalation_workflow.move(
         escalation, EscalationStatus.ACKNOWLEDGED, fields=["acknowledged_at", "reference", "due_at"]
     )
-    note = _("%(target)s confirmed receipt on %(date)s.") % {
-        "target": target_name(escalation),
-        "date": _fmt_day(received_at),
-    }
-    if escalation.reference:
-        note += " " + _("Their reference: %(reference)s.") % {"reference": escalation.reference}
-    if escalation.due_at:
-        note += " " + _("Answer due by %(date)s.") % {"date": _fmt_due(escalation.due_at)}
-    timeline_log(complaint, kind=ESCALATION_EVENT, actor=actor, now=now, note=note)
+    params = {**target_params(escalation), "date": _fmt_day(received_at), **_due_params(escalation)}
+    timeline_log(
+        complaint, kind=ESCALATION_EVENT, actor=actor, now=now, code="esc_acknowledged", params=params
+    )
     refresh_next_due(complaint)
     return escalation
 
@@ -480,18 +477,13 @@ def escalation_record_answer(
         EscalationStatus.ANSWERED,
         fields=["answer", "answered_at", "satisfied", "answer_document"],
     )
-    if satisfied is True:
-        verdict = _("The answer is satisfying.")
-    elif satisfied is False:
-        verdict = _("The answer is not satisfying.")
-    else:
-        verdict = ""
-    note = _("%(target)s answered on %(date)s.") % {
-        "target": target_name(escalation),
-        "date": _fmt_day(answered_at),
-    }
     timeline_log(
-        complaint, kind=TimelineEvent.Kind.ANSWER, actor=actor, now=now, note=f"{note} {verdict}".strip()
+        complaint,
+        kind=TimelineEvent.Kind.ANSWER,
+        actor=actor,
+        now=now,
+        code="esc_answered",
+        params={**target_params(escalation), "date": _fmt_day(answered_at), "satisfied": satisfied},
     )
     refresh_next_due(complaint)
     return escalation
@@ -511,13 +503,14 @@ def escalation_close(*, escalation: Escalation, actor: Any, note: str = "", now:
         raise ComplaintError(_("Please say why you close it without an answer."))
     escalation.closed_at = now
     escalation_workflow.move(escalation, EscalationStatus.CLOSED, fields=["closed_at"])
-    message = _("Escalation to %(target)s closed.") % {"target": target_name(escalation)}
     timeline_log(
         complaint,
         kind=ESCALATION_EVENT,
         actor=actor,
         now=now,
-        note=f"{message} {note}".strip()[:2000],
+        code="esc_closed",
+        params=target_params(escalation),
+        note=note[:2000],
     )
     refresh_next_due(complaint)
     return escalation
@@ -547,8 +540,8 @@ def escalations_mark_overdue(*, now: datetime) -> int:
                 kind=ESCALATION_EVENT,
                 actor=None,
                 now=now,
-                note=_("No answer from %(target)s by %(date)s: the answer is overdue.")
-                % {"target": target_name(escalation), "date": _fmt_day(escalation.due_at)},
+                code="esc_overdue",
+                params={**target_params(escalation), "date": _fmt_day(escalation.due_at)},
             )
             marked += 1
     return marked

@@ -70,9 +70,13 @@ class Reminder(models.Model):
     created = models.DateTimeField(_("created"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
-    # Rendered once, in the recipient's language, so every channel says the same thing.
+    # Rendered once, in the recipient's language when it was created: what the email and
+    # the SMS said, kept as sent. The inbox renders `params` again in the reader's current
+    # language (notifications.services.reminder_text); rows from before `params` existed
+    # (null) show these.
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    params = models.JSONField(_("message data"), null=True, blank=True)
     link = models.CharField(_("link"), max_length=300, blank=True)
 
     class Meta:

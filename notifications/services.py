@@ -114,6 +114,44 @@ def send_after(user: Any, channel: str, now: datetime) -> datetime:
 # What each kind says ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _StoredComplaint:
+    """All the texts read of a complaint, from the reminder's own data: the inbox renders
+    a page of reminders with no complaint joined in."""
+
+    reference: str
+
+    def get_absolute_url(self) -> str:
+        return ""  # the link is the reminder's own, stored
+
+
+def _stored_params(due: Due) -> dict[str, Any]:
+    return {**due.params, "_ref": due.complaint.reference} if due.complaint is not None else dict(due.params)
+
+
+def reminder_text(reminder: Reminder) -> tuple[str, str]:
+    """Title and body in the active language, for the reader of the inbox. What a person
+    wrote (an advocate's request) is in the data as written; the rest is said again
+    through gettext. A reminder from before its data was kept shows its stored text."""
+    if reminder.params is None:
+        return reminder.title, reminder.body
+    params = dict(reminder.params)
+    ref = params.pop("_ref", None)
+    due = Due(
+        recipient=None,
+        kind=reminder.kind,
+        object_id=reminder.object_id,
+        due_at=reminder.due_at,
+        complaint=_StoredComplaint(ref) if ref is not None else None,  # type: ignore[arg-type]
+        params=params,
+    )
+    try:
+        title, body, _link = _text(due)
+    except (KeyError, TypeError, ValueError):
+        return reminder.title, reminder.body
+    return title[:200], body
+
+
 def _text(due: Due) -> tuple[str, str, str]:
     """Title, body and link, in the recipient's language."""
     if due.kind in TOLD_KINDS:
@@ -152,15 +190,19 @@ def _text(due: Due) -> tuple[str, str, str]:
         )
     if due.kind == Kind.ESCALATION_DUE_SOON:
         return (
-            _("%(target)s must answer by %(date)s") % {"target": p["target"], "date": p["date"]},
+            _("%(target)s must answer by %(date)s") % {"target": _shown_target(p), "date": _shown_date(p)},
             _("If no answer comes by then, the next step is ready for you on the complaint page."),
             f"{link}#escalations",
         )
     if due.kind == Kind.ESCALATION_OVERDUE:
-        body = _("The deadline passed on %(date)s without an answer.") % {"date": p["date"]}
+        body = _("The deadline passed on %(date)s without an answer.") % {"date": _shown_date(p)}
         if p.get("next_step"):
             body += " " + _("Next step: %(step)s") % {"step": p["next_step"]}
-        return (_("%(target)s did not answer in time") % {"target": p["target"]}, body, f"{link}#escalations")
+        return (
+            _("%(target)s did not answer in time") % {"target": _shown_target(p)},
+            body,
+            f"{link}#escalations",
+        )
     if due.kind in (Kind.LIMITATION_90, Kind.LIMITATION_30):
         return (
             _("%(days)d days left to go to court for %(ref)s") % {"days": p["days"], "ref": ref},
@@ -362,9 +404,31 @@ def _plan_directory_digest(now: datetime) -> Iterator[Due]:
         yield Due(admin, Kind.DIRECTORY_DIGEST, year * 100 + week, monday, None, {"n": n})
 
 
-def _due_date(due_at: datetime) -> str:
-    date = due_at.astimezone(CHINA_TZ).date().isoformat()
-    return _("%(date)s (estimate)") % {"date": date} if workdays.estimate_reason(due_at) else date
+def _due_date(due_at: datetime) -> dict[str, Any]:
+    """The day and whether it is an estimate, as data: "(estimate)" is said in the reader's
+    language when the text is rendered (`_shown_date`)."""
+    return {
+        "date": due_at.astimezone(CHINA_TZ).date().isoformat(),
+        "estimate": bool(workdays.estimate_reason(due_at)),
+    }
+
+
+def _target_params(escalation: Any) -> dict[str, str]:
+    """The body's name, a regulator's in both languages: the inbox may be read in either."""
+    params = {"target": str(escalation.target_name)}
+    if escalation.regulator_id and escalation.regulator.name_en:
+        params["target_en"] = escalation.regulator.name_en
+    return params
+
+
+def _shown_target(p: dict[str, Any]) -> str:
+    if p.get("target_en") and (translation.get_language() or "").startswith("en"):
+        return p["target_en"]
+    return p["target"]
+
+
+def _shown_date(p: dict[str, Any]) -> str:
+    return _("%(date)s (estimate)") % {"date": p["date"]} if p.get("estimate") else p["date"]
 
 
 def _plan_holiday_schedule(now: datetime) -> Iterator[Due]:
@@ -409,22 +473,24 @@ def _plan_escalations(now: datetime) -> Iterator[Due]:
     )
     for escalation in soon[:PER_SWEEP]:
         complaint = escalation.complaint
-        date = _due_date(escalation.due_at)
         yield Due(
             complaint.filer,
             Kind.ESCALATION_DUE_SOON,
             escalation.pk,
             escalation.due_at - DUE_SOON,
             complaint,
-            {"target": str(escalation.target_name), "date": date},
+            {**_target_params(escalation), **_due_date(escalation.due_at)},
         )
     overdue = awaiting_answer(due_before=now + timedelta(microseconds=1)).filter(
         ~_not_planned(Kind.ESCALATION_OVERDUE)
     )
     for escalation in overdue[:PER_SWEEP]:
         complaint = escalation.complaint
-        date = _due_date(escalation.due_at)
-        params = {"target": str(escalation.target_name), "date": date, "next_step": escalation.next_step_text}
+        params = {
+            **_target_params(escalation),
+            **_due_date(escalation.due_at),
+            "next_step": escalation.next_step_text,
+        }
         yield Due(
             complaint.filer, Kind.ESCALATION_OVERDUE, escalation.pk, escalation.due_at, complaint, params
         )
@@ -483,6 +549,7 @@ def reminder_create(due: Due, *, now: datetime) -> Reminder | None:
                 title=title[:200],
                 body=body,
                 link=link,
+                params=_stored_params(due),
             )
             Delivery.objects.bulk_create(
                 [

@@ -17,9 +17,13 @@ from .models import Preference, Reminder
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    # The list shows the reminder's own text and link: no complaint is joined in.
+    # The list shows the reminder's own data and link: no complaint is joined in. Its text
+    # is said again in the reader's language, which may not be the one it was sent in.
     qs = Reminder.objects.filter(recipient=request.user, cancelled_at__isnull=True)
     page = Paginator(qs.order_by("-created", "-pk"), 20).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    for reminder in page.object_list:
+        reminder.shown_title, reminder.shown_body = services.reminder_text(reminder)
     return render(request, "notifications/inbox.html", {"page": page})
 
 

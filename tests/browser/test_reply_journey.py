@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_borrower_sends_and_sees_the_reply(
-    live_server, page: Page, login_as, borrower, advocate, tmp_path
+    live_server, page: Page, login_as, borrower, advocate, tmp_path, tasks_run_here
 ):
     funder = InstitutionFactory(
         name="某某消费金融有限公司",

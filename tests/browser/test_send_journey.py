@@ -22,7 +22,9 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_borrower_sends_the_letter_from_the_app(live_server, page: Page, login_as, borrower):
+def test_a_borrower_sends_the_letter_from_the_app(
+    live_server, page: Page, login_as, borrower, tasks_run_here
+):
     funder = InstitutionFactory(
         name="某某消费金融有限公司",
         licence_type=LicenceType.CONSUMER_FINANCE,
@@ -54,7 +56,9 @@ def test_a_borrower_sends_the_letter_from_the_app(live_server, page: Page, login
     assert mail.outbox[0].reply_to == [f"reply+{escalation.reply_token}@localhost"]
 
 
-def test_a_borrower_copies_the_letter_for_a_web_form(live_server, page: Page, login_as, borrower):
+def test_a_borrower_copies_the_letter_for_a_web_form(
+    live_server, page: Page, login_as, borrower, tasks_run_here
+):
     regulator = RegulatorFactory(
         kind="nfra", email="", hotline="12378", website="https://www.example.cn/12378"
     )

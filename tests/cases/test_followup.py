@@ -207,7 +207,7 @@ def test_worse_reopens_the_case_and_tells_the_advocate(
     )
     assert (reopen.from_status, reopen.actor) == (Status.CLOSED, alice)
     answer = TimelineEvent.objects.get(complaint=complaint, kind=TimelineEvent.Kind.INFO_PROVIDED)
-    assert "更严重了" in answer.note and "又开始打给我同事了" in answer.note
+    assert "更严重了" in answer.display_note and "又开始打给我同事了" in answer.display_note
     assert AuditEvent.objects.filter(
         complaint=complaint, action=Action.STATUS_CHANGE, detail="submitted"
     ).exists()

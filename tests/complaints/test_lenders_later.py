@@ -42,7 +42,7 @@ def test_naming_the_funder_later_recomputes_the_route_and_says_so(client, borrow
     assert response.status_code == 302
     assert filed.funding_institution.seed_key == "chongqing-zhongan-micro-loan"
     event = filed.events.get(kind=TimelineEvent.Kind.EDITED)
-    assert "重庆众安小额贷款有限公司" in event.note
+    assert "重庆众安小额贷款有限公司" in event.display_note
     page = client.get(filed.get_absolute_url()).content.decode()
     route = page[page.index('id="route"') :]
     assert "重庆市地方金融管理局" in route and "上海市地方金融管理局" not in route

@@ -65,7 +65,7 @@ def test_a_due_date_in_a_year_without_its_schedule_is_shown_as_an_estimate(clien
     assert "2027-10-08" in section
     assert "due-estimate" in section and "预计" in section
     assert "2027 年的国务院节假日安排尚未录入" in section
-    note = TimelineEvent.objects.filter(complaint=escalation.complaint).latest("pk").note
+    note = TimelineEvent.objects.filter(complaint=escalation.complaint).latest("pk").display_note
     assert "2027-10-08（预计）" in note
 
 
@@ -84,7 +84,7 @@ def test_entering_the_schedule_recounts_the_deadline_and_drops_the_estimate(
     escalation.complaint.refresh_from_db()
     assert escalation.complaint.next_due_at == escalation.due_at
     assert "2027-10-11" in section and "due-estimate" not in section
-    note = TimelineEvent.objects.filter(complaint=escalation.complaint).latest("pk").note
+    note = TimelineEvent.objects.filter(complaint=escalation.complaint).latest("pk").display_note
     assert "2027-10-11" in note and "2027-10-08" in note
 
 

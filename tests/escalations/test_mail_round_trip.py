@@ -179,7 +179,7 @@ def test_a_reply_to_the_sent_letter_lands_in_its_case_and_both_people_hear_at_on
     assert escalation.answer_document == kept
     answers = TimelineEvent.objects.filter(complaint=case, kind=TimelineEvent.Kind.ANSWER)
     assert answers.count() == 1
-    assert "处理结果.pdf" in answers.get().note
+    assert "处理结果.pdf" in answers.get().display_note
     # The case page shows the answer and the file.
     client.force_login(borrower)
     page = client.get(case.get_absolute_url()).content.decode()
@@ -250,7 +250,7 @@ def test_a_bounce_of_the_sent_letter_marks_the_address_and_removes_the_send_butt
     assert escalation.status == EscalationStatus.CLOSED
     case.refresh_from_db()
     assert case.next_due_at is None
-    note = TimelineEvent.objects.filter(complaint=case).order_by("-pk").first().note
+    note = TimelineEvent.objects.filter(complaint=case).order_by("-pk").first().display_note
     assert "550 5.1.1" in note and "不计算答复期限" in note
     client.force_login(borrower)
     page = client.get(case.get_absolute_url()).content.decode()

@@ -152,7 +152,7 @@ def test_a_reply_by_token_lands_in_its_case_with_its_attachments(
     assert all(e.uploaded_by is None and LENDER_ADDRESS in e.caption for e in kept)
     assert letter.answer_document == kept[1]  # the PDF is their formal answer
     event = TimelineEvent.objects.get(complaint=letter.complaint, kind=TimelineEvent.Kind.ANSWER)
-    assert event.actor is None and "催收短信.jpg" in event.note
+    assert event.actor is None and "催收短信.jpg" in event.display_note
     [activity] = told
     assert (activity.kind, activity.complaint, activity.actor, activity.object_id) == (
         Activity.REPLY_RECEIVED,
@@ -393,7 +393,7 @@ def test_an_auto_reply_acknowledges_the_letter_but_never_answers_it(
     assert result.inbound.state == InboundMail.State.AUTO_REPLY
     assert letter.status == EscalationStatus.ACKNOWLEDGED
     assert letter.answer == "" and letter.answered_at is None
-    assert "自动回复" in TimelineEvent.objects.get(complaint=letter.complaint).note
+    assert "自动回复" in TimelineEvent.objects.get(complaint=letter.complaint).display_note
     assert told == []
     assert mail.outbox == []
 
@@ -577,7 +577,7 @@ def test_attachments_with_lying_names_are_refused_and_noted(letter, told, django
     letter.refresh_from_db()
     assert [e.original_name for e in Evidence.objects.filter(complaint=letter.complaint)] == ["真的照片.jpg"]
     assert "photo.jpg" in result.inbound.notes and "photo2.jpg" in result.inbound.notes
-    note = TimelineEvent.objects.get(complaint=letter.complaint, kind=TimelineEvent.Kind.ANSWER).note
+    note = TimelineEvent.objects.get(complaint=letter.complaint, kind=TimelineEvent.Kind.ANSWER).display_note
     assert "photo.jpg" in note and "photo2.jpg" in note
     assert letter.status == EscalationStatus.ANSWERED
 
