@@ -74,8 +74,12 @@ class CachedCSPMiddleware(CSPMiddleware):
         if policy:
             response.headers[HEADER] = policy
         # As django-csp does: a nonce asked for after the header is written is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        request.csp_nonce = _LATE_NONCE
         return response
+
+
+# Its only setup raises, so it never holds a value and one object serves every request.
+_LATE_NONCE = CheckableLazyObject(CSPMiddleware._csp_nonce_post_response)
 
 
 def _class_marked(cls: type) -> bool:

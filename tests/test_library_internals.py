@@ -199,3 +199,16 @@ def test_a_csp_marker_on_the_response_class_is_still_handed_to_django_csp():
     middleware = CachedCSPMiddleware(lambda r: Exempt())
     middleware.process_request(request)
     assert HEADER not in middleware.process_response(request, Exempt())
+
+
+def test_a_nonce_asked_for_after_the_header_is_written_is_still_an_error():
+    from csp.exceptions import CSPNonceError
+
+    for _ in range(2):  # the guard is shared between requests: it must never hold a nonce
+        request = RequestFactory().get("/")
+        middleware = CachedCSPMiddleware(lambda r: HttpResponse())
+        middleware.process_request(request)
+        middleware.process_response(request, HttpResponse())
+        assert not request.csp_nonce
+        with pytest.raises(CSPNonceError):
+            str(request.csp_nonce)
