@@ -1,4 +1,4 @@
-"""`make bench` and `make bench-quick`: python -m bench.run [--quick].
+"""`make bench`, `make bench-quick` and `make bench-xl`: python -m bench.run [--quick] [--xl].
 
 1. Generates a few real evidence files once (var/bench/files/): with the full profile also
    WAV recordings of 100 MiB and 300 MB.
@@ -15,7 +15,14 @@
    worker's peak memory growth); files complaints with 3 incidents over HTTP with CSRF,
    counting the queries of one in-process (bench.probe --filing); downloads the evidence
    package (wall time, the worker's peak memory growth) and checks the ZIP.
+   Renders the letter PDF in process, as its Celery task would (bench.letter): the first
+   render of a fresh process and a few after it.
 6. Prints a table and writes var/bench/report.json.
+
+--xl adds a third size, XL (1,000,000 complaints, 10 M incidents; 20,000 with --quick),
+in database bench_xl (bench_quick_xl): seeded, probed, served and loaded exactly as S and
+L are, in the same rounds. Its figures go in endpoints[name]["XL"], with
+endpoints[name]["flatness_xl"] = req/s at XL ÷ at S.
 
 Everything written goes under var/bench/.
 """
@@ -56,6 +63,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "full": {
         "S": 10_000,
         "L": 100_000,
+        "XL": 1_000_000,  # only with --xl (make bench-xl)
         "duration": 10,
         "rounds": 3,
         "warmup": 30,
@@ -72,6 +80,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
         "S": 1_000,
         "L": 5_000,
+        "XL": 20_000,  # only with --xl: the XL code path on small data
         "duration": 1,
         "rounds": 3,
         "warmup": 1,
@@ -90,6 +99,10 @@ CONNECTIONS = 2  # the issue's p99 goal is "at 2 connections"; gunicorn has 2 sy
 # `make bench` and CI's bench-quick) never drop each other's databases mid-run.
 DATABASES = {"S": "bench_s", "L": "bench_l"}
 QUICK_DATABASES = {"S": "bench_quick_s", "L": "bench_quick_l"}
+# Added to the above only with --xl, so that a run without it never drops or creates it.
+XL_DATABASES = {"full": "bench_xl", "quick": "bench_quick_xl"}
+# Issue 20: the pages whose throughput must stay flat up to XL.
+XL_PAGES = ("queue", "queue_default", "case_detail", "complaint_detail", "mine", "search_collector")
 _LOCKS: list[Any] = []  # what holds the locks (a connection, a file), for the whole run
 # Generated recordings: 16-bit mono 44.1 kHz WAV of exactly this many bytes.
 BIG_WAVS = {"call-100mib.wav": 100 * 1024 * 1024, "call-300mb.wav": 300_000_000}
@@ -838,6 +851,12 @@ def measure_sweep(size: str, timeout: float) -> dict[str, Any]:
     }
 
 
+def measure_letter(size: str) -> dict[str, Any]:
+    """The letter PDF's render times (bench.letter), in a fresh process like a new worker."""
+    out = run([PY, "-m", "bench.letter", str(VAR / f"seed-{size}.json")], env=bench_env(size), timeout=600)
+    return json.loads(out.strip().splitlines()[-1])
+
+
 # The run ----------------------------------------------------------------------------------
 
 
@@ -906,7 +925,10 @@ def rounds(
         for name, ep in CEILINGS.items():
             servers["L"].drain(profile["settle"])
             ceilings[name].append(wrk(servers["L"].port, ep.path, "", duration))
-        order = ["S", "L"] if r % 2 == 0 else ["L", "S"]
+        # Every size in every round, in an order that alternates (S, L[, XL] then back).
+        order = [size for size in ("S", "L", "XL") if size in servers]
+        if r % 2:
+            order.reverse()
         for index in range(len(endpoints(seeds["L"]))):
             for size in order:
                 ep = endpoints(seeds[size])[index]
@@ -974,9 +996,10 @@ def build_report(
     ceiling["middleware_ratio"] = round(statistics.median(tiny_over_plain), 3)
     ceiling["queries"] = {name: probes["L"][name]["queries"] for name in ("tiny", "table")}
     result: dict[str, Any] = {}
+    measured_sizes = [size for size in ("L", "S", "XL") if size in seeds]
     for name, by_size in pages.items():
         entry: dict[str, Any] = {}
-        for size in ("L", "S"):
+        for size in measured_sizes:
             runs = by_size[size]
             ratios = [_div(runs[i]["rps"], table[i]["rps"]) for i in range(n_rounds)]
             figures = {
@@ -988,16 +1011,19 @@ def build_report(
             if size == "L":
                 entry.update(figures)
             else:
-                entry["S"] = figures
+                entry[size] = figures
         flat = [_div(by_size["L"][i]["rps"], by_size["S"][i]["rps"]) for i in range(n_rounds)]
         entry["flatness"] = round(statistics.median(flat), 3)
+        if "XL" in by_size:
+            flat_xl = [_div(by_size["XL"][i]["rps"], by_size["S"][i]["rps"]) for i in range(n_rounds)]
+            entry["flatness_xl"] = round(statistics.median(flat_xl), 3)
         entry["path"] = next(ep.path for ep in endpoints(seeds["L"]) if ep.name == name)
         entry["what"] = next(ep.what for ep in endpoints(seeds["L"]) if ep.name == name)
         result[name] = entry
     report = {
         "rounds": n_rounds,
         "profile": profile_name,
-        "sizes": {"S": profile["S"], "L": profile["L"]},
+        "sizes": {size: profile[size] for size in ("S", "L", "XL") if size in seeds},
         "load": {
             "tool": "wrk",
             "threads": 1,
@@ -1012,6 +1038,7 @@ def build_report(
         "submission": measured["submission"],
         "package": measured["package"],
         "reminders": measured["reminders"],
+        "letter_pdf": measured.get("letter_pdf"),
         "seed": {
             size: {k: v for k, v in seed.items() if k not in ("sessions", "session_cookie")}
             for size, seed in seeds.items()
@@ -1069,6 +1096,13 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "equal",
                 same,
             )
+    if "XL" in report["sizes"]:
+        # Issue 20: flat up to a million complaints, with the same queries at every size.
+        for name in XL_PAGES:
+            flat = e[name].get("flatness_xl")
+            check(f"{name} flatness at XL (÷ S)", flat, ">= 0.8", flat is not None and flat >= 0.8)
+            counts = [e[name]["S"]["queries"], e[name]["queries"], e[name]["XL"]["queries"]]
+            check(f"{name} queries same at S, L and XL", counts, "equal", len(set(counts)) == 1)
     # The issue names 100 MiB and 300 MB; the quick run (CI) checks the smaller file it has.
     judged = [name for name in u if UPLOAD_LABELS.get(name) in ("100 MiB", "300 MB")] or list(u)
     for name in judged:
@@ -1116,8 +1150,21 @@ def print_table(report: dict[str, Any]) -> None:
             f"{name:<17}{e['rps']:>8.1f}{_num(e['p50_ms']):>8}{_num(e['p99_ms']):>8}{e['queries']:>5}{e['S']['queries']:>5}"
             f"{e['bytes'] / 1024:>7.1f}{e['ratio']:>7.2f}{e['S']['rps']:>8.1f}{e['flatness']:>6.2f}"
         )
+    if "XL" in report["sizes"]:
+        print(f"\nAt XL ({report['sizes']['XL']:,} complaints): req/s, queries at S / L / XL, F = XL ÷ S")
+        for name, e in report["endpoints"].items():
+            print(
+                f"  {name:<17}{e['XL']['rps']:>8.1f}   {e['S']['queries']} / {e['queries']} / {e['XL']['queries']}"
+                f"{e['flatness_xl']:>7.2f}"
+            )
     m = report["reminders"]
     print()
+    letter = report.get("letter_pdf")
+    if letter:
+        print(
+            f"Letter PDF ({letter['letter_chars']} characters, {letter['pdf_kb']} KB), rendered in process: "
+            f"first {letter['cold_s']:.2f} s, then {letter['warm_median_s']:.2f} s (median of {letter['warm_s']})"
+        )
     if "ocr" in report:
         o = report["ocr"]
         print(
@@ -1193,11 +1240,15 @@ def probe_all(seeds: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Load-test the project against its own ceiling.")
     parser.add_argument("--quick", action="store_true", help="small sizes and short runs (CI smoke test)")
+    parser.add_argument("--xl", action="store_true", help="add the XL size (make bench-xl)")
     args = parser.parse_args()
     profile_name = "quick" if args.quick else "full"
     profile = PROFILES[profile_name]
     if args.quick:
         DATABASES.update(QUICK_DATABASES)
+    if args.xl:
+        DATABASES["XL"] = XL_DATABASES[profile_name]
+    db_sizes = tuple(DATABASES)  # S, L and, with --xl, XL: each seeded, probed and served alike
     started = time.perf_counter()
     for tool in ("wrk", "ffmpeg", "psql"):
         if not shutil.which(tool):
@@ -1215,7 +1266,7 @@ def main() -> None:
         recreate_databases()
         collect_static()
     seeds = {}
-    for size in ("S", "L"):
+    for size in db_sizes:
         log(f"seeding {size}: {profile[size]:,} complaints")
         out = VAR / f"seed-{size}.json"
         with phase("seed"):
@@ -1230,7 +1281,7 @@ def main() -> None:
     servers: dict[str, Server] = {}
     try:
         with phase("serve"):
-            for size in ("S", "L"):
+            for size in db_sizes:
                 servers[size] = Server(size)
             for server in servers.values():
                 server.wait_ready()
@@ -1238,12 +1289,17 @@ def main() -> None:
             sizes = check_and_warm(servers, seeds, profile["warmup"])
         with phase("rounds"):
             ceilings, pages = rounds(servers, seeds, profile)
-        servers.pop("S").stop()
+        for size in db_sizes:
+            if size != "L":
+                servers.pop(size).stop()
         # Before the filings below: they add complaints, which the sweep would then plan
         # reminders for, away from the steady state the seed built.
         log("reminder sweep at L")
         with phase("sweep"):
             reminders = measure_sweep("L", profile["sweep_timeout"])
+        log("letter PDF at L")
+        with phase("letter"):
+            letter = measure_letter("L")
         log("upload")
         with phase("upload"):
             upload = measure_upload(servers["L"], seeds["L"], profile["uploads"], profile["upload_files"])
@@ -1257,7 +1313,13 @@ def main() -> None:
     finally:
         for server in servers.values():
             server.stop()
-    measured = {"upload": upload, "submission": filing, "package": package, "reminders": reminders}
+    measured = {
+        "upload": upload,
+        "submission": filing,
+        "package": package,
+        "reminders": reminders,
+        "letter_pdf": letter,
+    }
     raw = {"ceilings": ceilings, "pages": pages, "sizes": sizes, **measured}
     (VAR / "raw.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     report = build_report(profile_name, profile, seeds, probes, sizes, ceilings, pages, measured, started)

@@ -12,7 +12,9 @@ import redis
 from csp.constants import HEADER
 from csp.decorators import csp_exempt, csp_replace, csp_update
 from csp.middleware import CSPMiddleware
+from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.cache.backends import redis as django_redis
 from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
@@ -20,7 +22,14 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from lib.cache import RedisCache, RedisCacheClient
-from lib.middleware import _CUSTOM_MARKERS, CachedCSPMiddleware, CookieLocaleMiddleware, LazyCookieStorage
+from lib.middleware import (
+    _CUSTOM_MARKERS,
+    CachedCSPMiddleware,
+    CookieLocaleMiddleware,
+    LazyCookieStorage,
+    MessageStorage,
+    _languages,
+)
 
 
 def test_django_redis_client_still_has_the_parts_our_client_uses():
@@ -117,3 +126,89 @@ def test_the_cookie_locale_middleware_picks_what_django_would(settings, accept, 
         assert pick(CookieLocaleMiddleware) == pick(LocaleMiddleware)
     finally:
         translation.deactivate()
+
+
+def test_the_cookie_locale_middleware_remembers_a_choice_only_for_the_same_cookie_and_header(settings):
+    def pick(accept, cookie=None):
+        request = RequestFactory().get("/", headers={"accept-language": accept})
+        if cookie:
+            request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = cookie
+        CookieLocaleMiddleware(lambda r: HttpResponse()).process_request(request)
+        return request.LANGUAGE_CODE
+
+    try:
+        for _ in range(2):  # the second round answers from what the first remembered
+            assert pick("en-US,en;q=0.9") == "en"
+            assert pick("zh-CN,zh;q=0.9") == "zh-hans"
+            assert pick("en-US,en;q=0.9", cookie="zh-hans") == "zh-hans"
+            assert pick("en-US," + ",".join(["de;q=0.1"] * 30)) == "en"
+            assert ("en-US," + ",".join(["de;q=0.1"] * 30)) not in {
+                accept for _, accept in _languages
+            }  # long: not kept
+        settings.LANGUAGE_CODE = "en"  # a settings change forgets what was remembered
+        assert pick("fr") == "en"
+    finally:
+        translation.deactivate()
+
+
+@pytest.mark.parametrize("vary", [None, "Cookie", "Accept-Language, Cookie"])
+def test_the_cookie_locale_middleware_writes_the_vary_header_django_would(vary):
+    def vary_after(middleware_class):
+        request = RequestFactory().get("/")
+        response = HttpResponse()
+        if vary:
+            response.headers["Vary"] = vary
+        middleware = middleware_class(lambda r: response)
+        middleware.process_request(request)
+        return middleware.process_response(request, response)["Vary"]
+
+    try:
+        assert vary_after(CookieLocaleMiddleware) == vary_after(LocaleMiddleware)
+    finally:
+        translation.deactivate()
+
+
+def test_the_message_storage_builds_its_stores_only_when_used():
+    request = RequestFactory().get("/")
+    request.session = {}
+    untouched = MessageStorage(request)
+    untouched.update(response := HttpResponse())
+    assert "storages" not in vars(untouched)
+    assert not response.cookies
+
+    request._messages = written = MessageStorage(request)
+    messages.info(request, "saved")
+    written.update(response := HttpResponse())
+    assert [type(s) for s in written.storages] == [
+        LazyCookieStorage,
+        type(FallbackStorage(request).storages[1]),
+    ]
+    assert "messages" in response.cookies
+
+    reader = RequestFactory().get("/")
+    reader.session = {}
+    reader.COOKIES["messages"] = response.cookies["messages"].value
+    assert [str(m) for m in MessageStorage(reader)] == ["saved"]
+
+
+def test_a_csp_marker_on_the_response_class_is_still_handed_to_django_csp():
+    class Exempt(HttpResponse):
+        _csp_exempt = True
+
+    request = RequestFactory().get("/")
+    middleware = CachedCSPMiddleware(lambda r: Exempt())
+    middleware.process_request(request)
+    assert HEADER not in middleware.process_response(request, Exempt())
+
+
+def test_a_nonce_asked_for_after_the_header_is_written_is_still_an_error():
+    from csp.exceptions import CSPNonceError
+
+    for _ in range(2):  # the guard is shared between requests: it must never hold a nonce
+        request = RequestFactory().get("/")
+        middleware = CachedCSPMiddleware(lambda r: HttpResponse())
+        middleware.process_request(request)
+        middleware.process_response(request, HttpResponse())
+        assert not request.csp_nonce
+        with pytest.raises(CSPNonceError):
+            str(request.csp_nonce)
