@@ -321,6 +321,11 @@ if REDIS_URL:
     # the lock's life leaves four renewals to miss before the lock lapses.
     CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 5)
 REMINDER_SWEEP_MINUTES = env.int("REMINDER_SWEEP_MINUTES", default=15)
+# How often the sweep writes "sent" while draining, in seconds of sending. 0 marks each
+# message as it goes (one UPDATE each): a worker killed mid-batch then sends nothing twice.
+# More batches the marks (a few queries per 500 messages) at the price of repeating up to
+# that many seconds of messages after a hard kill.
+NOTIFICATIONS_MARK_EVERY_SECONDS = env.float("NOTIFICATIONS_MARK_EVERY_SECONDS", default=0.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-reminders": {
         "task": "notifications.tasks.sweep",

@@ -50,9 +50,6 @@ QUIET_START, QUIET_END = time(21, 0), time(8, 0)
 MAX_ATTEMPTS = 5
 # A send claimed this long ago without an outcome belongs to a worker that died.
 STALE_CLAIM = timedelta(minutes=10)
-# Outcomes of sends are written at least this often (seconds of sending): what a killed
-# worker may send twice.
-MARK_EVERY = 1.0
 
 DRAFT_AFTER = timedelta(hours=24)
 REVIEW_AFTER = timedelta(hours=48)
@@ -666,9 +663,11 @@ class _Marks:
 
     A message sent and not yet marked would go out again if the process were killed
     before the marks are written (its claim goes stale, or the same task comes back with
-    its claim). So the marks are written whenever MARK_EVERY has passed since the last
-    write, and at the end of the batch even when it ends by an exception: a hard kill
-    can repeat at most MARK_EVERY of sending, never the whole batch."""
+    its claim). So the marks are written whenever NOTIFICATIONS_MARK_EVERY_SECONDS has passed
+    since the last write, and at the end of the batch even when it ends by an exception: a hard kill
+    can repeat at most NOTIFICATIONS_MARK_EVERY_SECONDS of sending, never the whole batch.
+    The default, 0, marks each message as soon as it went: one UPDATE per message, and a
+    killed worker sends nothing twice (the cluster test kills one mid-batch)."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -682,7 +681,7 @@ class _Marks:
         else:
             delivery.state, delivery.last_error = Delivery.State.FAILED, error
             self.failed.append(delivery)
-        if monotonic() - self.since >= MARK_EVERY:
+        if monotonic() - self.since >= settings.NOTIFICATIONS_MARK_EVERY_SECONDS:
             self.write()
 
     def write(self) -> None:
@@ -782,8 +781,8 @@ def deliveries_due(*, now: datetime, limit: int = 500, claim: uuid.UUID | None =
 
 def deliveries_send(*, now: datetime, limit: int = 500, claim: uuid.UUID | None = None) -> int:
     """Up to `limit` due deliveries: three queries to find, claim and load them, then the
-    outcomes in bulk (one UPDATE for those sent, one for those failed, per MARK_EVERY of
-    sending).
+    outcomes in bulk (one UPDATE for those sent, one for those failed, per
+    NOTIFICATIONS_MARK_EVERY_SECONDS of sending; by default one per message).
 
     `claim` names this run for good (the Celery task's id). A task whose worker was killed
     is delivered again with the same id, and takes back at once what its dead run had

@@ -351,7 +351,8 @@ def _statements(ctx) -> list[str]:
 
 
 @pytest.mark.parametrize("n", [2, 6])
-def test_sending_claims_a_batch_at_once_and_marks_it_at_once(n):
+def test_sending_claims_a_batch_at_once_and_marks_it_at_once(n, settings):
+    settings.NOTIFICATIONS_MARK_EVERY_SECONDS = 60  # marks batched
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -389,7 +390,8 @@ def _many_emails_due(n: int, *, recipients: int = 5) -> list[int]:
     return [d.pk for d in deliveries]
 
 
-def test_draining_500_messages_costs_at_most_one_query_per_20():
+def test_draining_500_messages_costs_at_most_one_query_per_20(settings):
+    settings.NOTIFICATIONS_MARK_EVERY_SECONDS = 60  # marks batched
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -411,6 +413,7 @@ def test_a_batch_with_failures_marks_each_outcome_with_its_own_error(settings):
     from django.test.utils import CaptureQueriesContext
 
     settings.EMAIL_BACKEND = "tests.notifications.backends.FlakyEmailBackend"
+    settings.NOTIFICATIONS_MARK_EVERY_SECONDS = 60  # marks batched
     ids = _many_emails_due(10)
 
     with CaptureQueriesContext(connection) as ctx:
@@ -458,14 +461,15 @@ def test_a_batch_cut_by_an_exception_still_marks_what_went_out(monkeypatch):
     assert sorted(m.subject for m in mail.outbox) == [f"提醒 {i}" for i in range(4)]
 
 
-def test_a_slow_batch_writes_its_marks_as_it_goes(monkeypatch):
-    """When sending is slow (here: every message takes longer than MARK_EVERY), what went
-    out is marked as it goes, not at the end: a worker killed half way repeats little."""
+def test_a_slow_batch_writes_its_marks_as_it_goes(monkeypatch, settings):
+    """By default what went out is marked as it goes, before the next message, not at the
+    end: a worker killed half way sends nothing twice."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     ids = _many_emails_due(3)
-    monkeypatch.setattr(services, "MARK_EVERY", 0.0)
+    # The default: each message marked as it goes.
+    assert settings.NOTIFICATIONS_MARK_EVERY_SECONDS == 0
     marked_before_next = []
     real = services._deliver
 
