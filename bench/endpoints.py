@@ -79,6 +79,12 @@ def endpoints(seed: dict[str, Any]) -> list[Endpoint]:
             "public route finder: a brand and a province",
         ),
         Endpoint("inbox", "/notifications/", "borrower", "borrower's notifications (reminders)"),
+        Endpoint(
+            "letter_wait",
+            f"/complaints/{f['complaint']}/letters/{f['letter_target']}/letter.pdf",
+            "borrower",
+            "the letter PDF asked for while a worker renders it: the page that waits",
+        ),
     ]
 
 

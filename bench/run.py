@@ -1058,15 +1058,18 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     def check(what: str, measured: Any, goal: str, met: bool | None) -> None:
         found.append({"what": what, "goal": goal, "measured": measured, "met": met})
 
-    check("middleware: tiny ÷ plain tiny", c["middleware_ratio"], ">= 0.80", c["middleware_ratio"] >= 0.8)
+    # Issue 20's table replaces issue 8's ratios where it names the same page; issue 8's
+    # other goals (uploads, package, sweep, seeding, query caps) stand.
+    check("middleware: tiny ÷ plain tiny", c["middleware_ratio"], ">= 0.85", c["middleware_ratio"] >= 0.85)
     q = e["queue"]
-    check("queue ratio", q["ratio"], ">= 0.25", q["ratio"] >= 0.25)
-    check("queue p99 ms (2 connections)", q["p99_ms"], "<= 25", q["p99_ms"] is not None and q["p99_ms"] <= 25)
+    check("queue ratio", q["ratio"], ">= 0.35", q["ratio"] >= 0.35)
+    tail = _div(q["p99_ms"] or 0, q["p50_ms"] or 0)
+    check("queue p99 ÷ p50", round(tail, 2), "<= 3", q["p99_ms"] is not None and tail <= 3)
     check("queue queries", q["queries"], "<= 10", q["queries"] <= 10)
     check("queue flatness F", q["flatness"], ">= 0.8", q["flatness"] >= 0.8)
+    check("queue_default ratio", e["queue_default"]["ratio"], ">= 0.45", e["queue_default"]["ratio"] >= 0.45)
     d = e["case_detail"]
-    check("case detail ratio", d["ratio"], ">= 0.20", d["ratio"] >= 0.2)
-    # Issue 20: at most 12 queries and 100 KB (was 15 and 150 KB).
+    check("case detail ratio", d["ratio"], ">= 0.25", d["ratio"] >= 0.25)
     check("case detail queries", d["queries"], "<= 12", d["queries"] <= 12)
     check("case detail KB", round(d["bytes"] / 1024, 1), "<= 100", d["bytes"] <= 100 * 1024)
     check(
@@ -1075,18 +1078,19 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
         "equal",
         d["S"]["queries"] == d["queries"],
     )
-    for name in ("mine", "complaint_detail"):
-        check(f"{name} ratio", e[name]["ratio"], ">= 0.30", e[name]["ratio"] >= 0.3)
+    for name, floor in (("mine", 0.30), ("complaint_detail", 0.40)):
+        check(f"{name} ratio", e[name]["ratio"], f">= {floor:.2f}", e[name]["ratio"] >= floor)
         same = e[name]["S"]["queries"] == e[name]["queries"]
         check(f"{name} queries same at S and L", [e[name]["S"]["queries"], e[name]["queries"]], "equal", same)
-    for name in ("search_collector", "search_reference"):
-        check(f"{name} ratio", e[name]["ratio"], ">= 0.20", e[name]["ratio"] >= 0.2)
+    for name, floor in (("search_collector", 0.30), ("search_reference", 0.20)):
+        check(f"{name} ratio", e[name]["ratio"], f">= {floor:.2f}", e[name]["ratio"] >= floor)
     for name in ("dashboard", "public_stats"):
         check(f"{name} ratio", e[name]["ratio"], ">= 0.10", e[name]["ratio"] >= 0.1)
+    check("directory ratio", e["directory"]["ratio"], ">= 0.60", e["directory"]["ratio"] >= 0.6)
     # Issue 20: the public directory is cached for anonymous visitors; the new pages cost
     # the same queries whatever the data.
     check("directory queries", e["directory"]["queries"], "<= 2", e["directory"]["queries"] <= 2)
-    for name in ("route", "inbox"):
+    for name in ("route", "inbox", "letter_wait"):
         if name in e:
             check(f"{name} ratio", e[name]["ratio"], ">= 0.50", e[name]["ratio"] >= 0.5)
             same = e[name]["S"]["queries"] == e[name]["queries"]
@@ -1118,7 +1122,9 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     total = report["seed"]["L"]["total_s"]
     check("seeding L s (COPY + VACUUM ANALYZE)", total, "<= 180", total <= 180)
     f = report["submission"]
-    check("complaint submission, 3 incidents, HTTP + CSRF: p50 ms", f["p50_ms"], "<= 25", f["p50_ms"] <= 25)
+    # Issue 20: a ratio to the ceiling table's p50 in the same run, as machines differ 4×.
+    times = _div(f["p50_ms"], c["table"]["p50_ms"] or 0)
+    check("complaint submission p50 ÷ ceiling table p50", round(times, 2), "<= 2.0", 0 < times <= 2.0)
     check("complaint submission queries", f["queries"], "<= 15", f["queries"] <= 15)
     p = report["package"]
     check(

@@ -989,6 +989,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "complaint_incidents": featured.incidents,
             "complaint_evidence": featured.evidence,
             "complaint_events": featured.events,
+            # Its letter to the lender: the bench asks for the PDF, which no worker renders
+            # during the rounds, so every request gets the page that waits for it.
+            "letter_target": f"lender-{featured.lender}",
             "upload_complaint": seeder.complaints[UPLOAD_COMPLAINTS[0]].reference,
             "upload_complaints": [seeder.complaints[i].reference for i in UPLOAD_COMPLAINTS],
             "package_complaint": seeder.complaints[PACKAGE_COMPLAINT].reference,
