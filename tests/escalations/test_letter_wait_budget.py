@@ -45,6 +45,7 @@ def test_the_page_that_waits_for_a_pdf_costs_the_same_queries_whatever_the_compl
     waiting_page(client, complaint)  # a new letter text: a new version to wait for
     large, html = waiting_page(client, complaint)
 
+    assert b'http-equiv="refresh"' in html  # it waits, and says so
     assert large == small
     assert small <= 12
     assert LetterPdf.objects.filter(complaint=complaint, state=LetterPdf.State.PENDING).count() == 2
