@@ -123,7 +123,8 @@ class SendLetterForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
         help_text=_("Not needed: their reply to this email comes back to your complaint here."),
     )
-    # The letter as shown (escalations.sending.letter_digest): a change since is refused.
+    # The letter, address and evidence as shown (escalations.sending.letter_digest):
+    # a change since is refused.
     shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
 

@@ -156,9 +156,15 @@ def subject_for(complaint: Complaint, text: str) -> str:
     return " ".join(f"{title}（投诉编号：{complaint.reference}）".split())[:200]
 
 
-def letter_digest(text: str, address: str) -> str:
-    """What the confirmation page showed: the send is refused if the letter changed since."""
-    return hashlib.sha256(f"{address}\0{text}".encode()).hexdigest()
+def letter_digest(text: str, address: str, evidence: list[dict[str, str]]) -> str:
+    """What the confirmation page showed: the send is refused if the letter, the address
+    or the evidence that goes with it changed since. The evidence counts because the
+    borrower agrees to hand exactly those files to a third party (PIPL Art 23); a file
+    added in another tab between looking and confirming would go unseen."""
+    digest = hashlib.sha256(f"{address}\0{text}".encode())
+    for row in evidence:
+        digest.update(f"\0{row['sha256']}\0{row['name']}".encode())
+    return digest.hexdigest()
 
 
 def pdf_filename(complaint: Complaint, target_key: str) -> str:
@@ -221,7 +227,7 @@ def letter_email_preview(
         route=route,
         subject=subject_for(complaint, text),
         text=text,
-        digest=letter_digest(base, route.address),
+        digest=letter_digest(base, route.address, evidence),
         evidence=evidence,
         pdf_name=pdf_filename(complaint, target.key),
         package_name=package_filename(complaint) if evidence else "",
@@ -304,9 +310,12 @@ def letter_email_request(
     base = letters.letter_for(complaint=complaint, target=target, viewer=actor, now=now).text
     # The page always posts what it showed; a client that posts nothing about it (a
     # script) confirms the letter as it is now.
-    if shown_digest and shown_digest != letter_digest(base, route.address):
+    if shown_digest and shown_digest != letter_digest(base, route.address, evidence_rows(complaint, now)):
         raise ComplaintError(
-            _("The letter or the address changed since this page was shown. Check the email again below.")
+            _(
+                "The letter, the address or the evidence changed since this page was shown. "
+                "Check the email again below."
+            )
         )
     text = outgoing_text(
         complaint=complaint, text=base, include_phone=include_phone, include_email=include_email

@@ -672,3 +672,22 @@ def test_submitting_says_that_nothing_was_sent_yet(client, borrower):
     page = response.content.decode()
     assert "已提交到本平台" in page
     assert "投诉还没有发给贷款方" in page
+
+
+def test_evidence_added_after_the_page_was_shown_stops_the_send(client, emailable, borrower):
+    """The borrower agrees to hand over the files listed: one added in another tab since
+    would go unseen, so the send is refused and the page shows the new list."""
+    from tests.escalations.conftest import add_evidence
+
+    client.force_login(borrower)
+    digest = shown(client, emailable)
+    add_evidence(emailable, "新的录音.png", "c3" * 32, created=NOW - timedelta(minutes=1))
+
+    response = client.post(send_url(emailable), {"shown": digest, "confirm": "1"})
+
+    assert response.status_code == 400
+    assert not Escalation.objects.exists()
+    assert "新的录音.png" in [row["name"] for row in response.context["preview"].evidence]
+    fresh = response.context["preview"].digest
+    assert fresh != digest
+    assert client.post(send_url(emailable), {"shown": fresh, "confirm": "1"}).status_code == 302
