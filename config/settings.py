@@ -415,6 +415,9 @@ RATE_LIMITS = {
     "password_reset": (5, env.int("RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS", default=10), 3600),
     # An SMS per code, like sign-up's: the account is the number typed.
     "password_reset_sms": (5, env.int("RATE_LIMIT_PASSWORD_RESETS_PER_ADDRESS", default=10), 3600),
+    # The evidence package behind a link in a letter sent from the app: no account, and
+    # up to a gigabyte a time. The account is the complaint: whoever holds its link.
+    "shared_package": (20, env.int("RATE_LIMIT_SHARED_PACKAGES_PER_ADDRESS", default=30), 3600),
 }
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # Two-step login (TOTP): required for advocates and admins.

@@ -187,6 +187,8 @@ def shared_package(request: HttpRequest, token: str) -> HttpResponse:
     complaint = Complaint.objects.filter(pk=shared.complaint_id).exclude(status=Status.DRAFT).first()
     if complaint is None:
         raise Http404
+    if not ratelimit.allow(request, "shared_package", account=f"complaint:{complaint.pk}"):
+        return too_many_requests(request)
     items = share.shared_evidence(complaint, shared.upto)
     package.package_opened(complaint=complaint, actor=None, kind=f"{package.SHARING} (link sent by email)")
     response = StreamingHttpResponse(

@@ -79,6 +79,26 @@ def test_complaint_creation_is_limited_per_account(client, borrower):
     assert Complaint.objects.count() == 1
 
 
+@override_settings(RATE_LIMITS={"shared_package": (2, 100, 3600)})
+def test_a_shared_package_link_is_limited_per_complaint(client):
+    """The link in a sent letter needs no account and serves up to a gigabyte: whoever
+    holds it may not fetch it without end, from one address or from many."""
+    from django.utils import timezone
+
+    from evidence import share
+
+    complaint = ComplaintFactory(status=Status.WAITING_LENDER)
+    other = ComplaintFactory(status=Status.WAITING_LENDER)
+    url = share.share_link_make(complaint=complaint, now=timezone.now()).url
+    path = url[url.index("/evidence/") :]
+
+    fetched = [client.get(path, REMOTE_ADDR=f"10.2.0.{i}") for i in range(3)]
+
+    assert [r.status_code for r in fetched] == [200, 200, 429]
+    other_url = share.share_link_make(complaint=other, now=timezone.now()).url
+    assert client.get(other_url[other_url.index("/evidence/") :], REMOTE_ADDR="10.2.0.9").status_code == 200
+
+
 def test_every_state_changing_form_needs_its_csrf_token(borrower, advocate):
     complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
     csrf_client = Client(enforce_csrf_checks=True)
