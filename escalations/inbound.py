@@ -47,6 +47,7 @@ from evidence.models import Evidence
 from evidence.services import evidence_add_received
 from evidence.validation import EvidenceRejected, safe_display_name
 from lib.china import china_day
+from regulators.services import regulator_email_bounced
 
 from . import workflow as escalation_workflow
 from .mailparse import MalformedMail, ParsedMail, parse_head, parse_mail
@@ -398,6 +399,18 @@ def _handle_auto_reply(inbound: InboundMail, parsed: ParsedMail, now: datetime) 
         refresh_next_due(complaint)
 
 
+def _bounced_regulator(escalation: Escalation, parsed: ParsedMail) -> int | None:
+    """The regulator whose address bounced: the letter's, when the report names no failed
+    address or names that regulator's."""
+    if escalation.regulator_id is None:
+        return None
+    email = (escalation.regulator.email or "").lower()
+    failed = {a.lower() for a in parsed.bounce_recipients}
+    if email and (not failed or email in failed):
+        return escalation.regulator_id
+    return None
+
+
 def _bounced_institution(escalation: Escalation, parsed: ParsedMail) -> Institution | None:
     """The institution whose complaint address bounced.
 
@@ -444,7 +457,10 @@ def _handle_bounce(inbound: InboundMail, parsed: ParsedMail, now: datetime) -> N
         )
         if not parsed.bounce_failed:
             return  # only delayed: the MTA is still trying
-        institution = _bounced_institution(escalation, parsed)
+        regulator_id = _bounced_regulator(escalation, parsed)
+        if regulator_id is not None:
+            regulator_email_bounced(regulator_id=regulator_id, why=why, now=now)
+        institution = _bounced_institution(escalation, parsed) if regulator_id is None else None
         if institution is not None:
             # The first bounce's time stays: "failing since".
             Institution.objects.filter(pk=institution.pk, complaint_email_failing_since__isnull=True).update(

@@ -70,7 +70,7 @@ def row_form_auto_id(name: str, pk: int) -> str:
 
 def _takes_email(step: Any) -> bool:
     if step.regulator is not None:
-        return bool(step.regulator.email)
+        return bool(step.regulator.email and step.regulator.email_failing_since is None)
     institution = step.institution
     return bool(
         institution is not None

@@ -89,9 +89,16 @@ def email_route(complaint: Complaint, target: LetterTarget) -> EmailRoute:
     An address that bounced is not used until an admin corrects it.
     """
     if target.regulator is not None:
-        if target.regulator.email and target.regulator.active:
-            return EmailRoute(target.regulator.email, target.regulator.name_zh)
-        return EmailRoute("", target.regulator.name_zh, _("We know no email address for this body."))
+        regulator = target.regulator
+        if not (regulator.email and regulator.active):
+            return EmailRoute("", regulator.name_zh, _("We know no email address for this body."))
+        if regulator.email_failing_since is not None:
+            return EmailRoute(
+                "",
+                regulator.name_zh,
+                _("Mail to this body's address came back undelivered; an admin will check it."),
+            )
+        return EmailRoute(regulator.email, regulator.name_zh)
     institution: Institution | None = target.institution
     if institution is None:
         institution, _guess = supervised_institution(complaint)

@@ -70,7 +70,20 @@ class RegulatorAdmin(VersionedAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/regulators/regulator/change_list.html"
     fieldsets = (
         (None, {"fields": ("name_zh", "name_en", "kind", "province", "city_code", "active")}),
-        (_("Channels"), {"fields": ("hotline", "website", "email", "postal_address", "in_person")}),
+        (
+            _("Channels"),
+            {
+                "fields": (
+                    "hotline",
+                    "website",
+                    "email",
+                    "email_failing_since",
+                    "email_failure",
+                    "postal_address",
+                    "in_person",
+                )
+            },
+        ),
         (_("What it covers"), {"fields": ("licence_types", "harassment_kinds")}),
         (
             _("Response deadline"),

@@ -86,6 +86,10 @@ class Regulator(models.Model):
     hotline = models.CharField(_("hotline"), max_length=40, blank=True, help_text=_("One phone number."))
     website = models.URLField(_("website"), blank=True, help_text=_("The complaint or report portal."))
     email = models.EmailField(_("email"), blank=True)
+    # Set when a letter the app sent there bounced; cleared when an admin changes the
+    # address (regulators.services.regulator_save). Until then the app does not email it.
+    email_failing_since = models.DateTimeField(_("email bouncing since"), null=True, blank=True)
+    email_failure = models.CharField(_("why it bounced"), max_length=300, blank=True)
     postal_address = models.TextField(_("postal address"), blank=True)
     in_person = models.TextField(_("in person"), blank=True, help_text=_("Where and when to go."))
     licence_types = models.JSONField(

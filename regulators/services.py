@@ -70,6 +70,17 @@ def regulators_seed(*, entries: Iterable[Mapping[str, Any]] | None = None) -> Se
     return SeedResult(created=created, existing=existing)
 
 
+def regulator_email_bounced(*, regulator_id: int, why: str, now: datetime) -> None:
+    """A letter the app emailed to this body bounced: the app stops emailing it until an
+    admin corrects the address. The first bounce's time stays ("bouncing since")."""
+    Regulator.objects.filter(pk=regulator_id, email_failing_since__isnull=True).update(
+        email_failing_since=now, updated=now
+    )
+    Regulator.objects.filter(pk=regulator_id).update(email_failure=why[:300])
+    # The route and the send button read the directory from each worker's memory.
+    transaction.on_commit(lambda: versions.bump(DIRECTORY_VERSION))
+
+
 def regulators_mark_verified(*, regulators: QuerySet[Regulator], now: datetime) -> int:
     """Record that an admin checked these entries against their official sources."""
     marked = regulators.update(verified_at=now, updated=now)
@@ -130,6 +141,19 @@ def _cells(regulator: Regulator) -> dict[str, str]:
 CELL_FIELDS = (*IMPORT_FIELDS, "verified_at")
 
 
+def _to_second(moment: datetime | None) -> datetime | None:
+    # The admin's form shows and posts a date to the second: an untouched one comes back
+    # without its microseconds.
+    return moment.replace(microsecond=0) if moment else None
+
+
+def _failing_cell(regulator: Regulator) -> str:
+    if regulator.email_failing_since is None:
+        return ""
+    since = timezone.localtime(regulator.email_failing_since).isoformat(timespec="minutes")
+    return f"{since} {regulator.email_failure}".strip()
+
+
 def _actor_label(actor: Any) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
@@ -164,16 +188,27 @@ def regulator_save(
     else:
         old = _cells(before)
         changed = [name for name in IMPORT_FIELDS if old[name] != _cells(regulator)[name]]
+        # A corrected address has not bounced yet: the app may email it again. An admin
+        # who only clears the date does so too.
+        if before.email != regulator.email and _to_second(before.email_failing_since) == _to_second(
+            regulator.email_failing_since
+        ):
+            regulator.email_failing_since = None
+        if regulator.email_failing_since is None:
+            regulator.email_failure = ""
         if before.verified_at and set(changed) & set(CHECKED_FIELDS) and not verified_anew:
             regulator.verified_at = None
             unverified = True
         if before.verified_at != regulator.verified_at:
             changed.append("verified_at")
-        if not changed:
+        failing = [_failing_cell(before), _failing_cell(regulator)]
+        if not changed and failing[0] == failing[1]:
             return SaveOutcome(changes=[])
         regulator.save()
         new = _cells(regulator)
         rows = [RegulatorChange(field=name, old=old[name], new=new[name]) for name in changed]
+        if failing[0] != failing[1]:
+            rows.append(RegulatorChange(field="email_failing_since", old=failing[0], new=failing[1]))
     versions.bump(DIRECTORY_VERSION)
     for row in rows:
         row.regulator, row.actor, row.actor_label, row.source, row.created = (
