@@ -11,8 +11,9 @@
    BENCHMARK=1) and loads it with wrk from this machine: three interleaved rounds, each
    measuring the ceiling pages and then every page at S and at L, draining the server
    between runs. Every figure is divided by the ceiling table of its own round.
-5. At L: times one reminder sweep (bench.sweep); uploads each WAV (wall time ÷ cp, the
-   worker's peak memory growth); files complaints with 3 incidents over HTTP with CSRF,
+5. At S and L: times one reminder sweep and a settled one with as many due at both
+   (bench.sweep). At L: uploads each WAV (wall time ÷ cp, the worker's peak memory
+   growth); files complaints with 3 incidents over HTTP with CSRF,
    counting the queries of one in-process (bench.probe --filing); downloads the evidence
    package (wall time, the worker's peak memory growth) and checks the ZIP.
    Renders the letter PDF in process, as its Celery task would (bench.letter): the first
