@@ -11,8 +11,9 @@
    BENCHMARK=1) and loads it with wrk from this machine: three interleaved rounds, each
    measuring the ceiling pages and then every page at S and at L, draining the server
    between runs. Every figure is divided by the ceiling table of its own round.
-5. At L: times one reminder sweep (bench.sweep); uploads each WAV (wall time ÷ cp, the
-   worker's peak memory growth); files complaints with 3 incidents over HTTP with CSRF,
+5. At S and L: times one reminder sweep and a settled one with as many due at both
+   (bench.sweep). At L: uploads each WAV (wall time ÷ cp, the worker's peak memory
+   growth); files complaints with 3 incidents over HTTP with CSRF,
    counting the queries of one in-process (bench.probe --filing); downloads the evidence
    package (wall time, the worker's peak memory growth) and checks the ZIP.
    Renders the letter PDF in process, as its Celery task would (bench.letter): the first
@@ -816,9 +817,12 @@ def measure_package(server: Server, seed: dict[str, Any], repeats: int) -> dict[
     }
 
 
-def measure_sweep(size: str, timeout: float) -> dict[str, Any]:
+def measure_sweep(size: str, timeout: float, *, due: int | None = None) -> dict[str, Any]:
+    """One sweep, the drain of what it left, then a settled sweep with `due` emails due
+    (bench.sweep; by default as many as were due before the first)."""
+    cmd = [PY, "-m", "bench.sweep", *(["--due", str(due)] if due is not None else [])]
     proc = subprocess.Popen(  # noqa: S603 - our own command
-        [PY, "-m", "bench.sweep"], cwd=ROOT, env=bench_env(size), stdout=subprocess.PIPE, text=True
+        cmd, cwd=ROOT, env=bench_env(size), stdout=subprocess.PIPE, text=True
     )
     steps: list[dict[str, Any]] = []
     timed_out = False
@@ -836,6 +840,7 @@ def measure_sweep(size: str, timeout: float) -> dict[str, Any]:
     before = next((s for s in steps if s.get("step") == "before"), {})
     return {
         "due": before.get("waiting_deliveries"),
+        "settled": next((s for s in steps if s.get("step") == "settled_sweep"), {}),
         "sweep_s": sweep.get("s"),
         "queries": sweep.get("queries"),
         "planned": sweep.get("planned"),
@@ -1119,6 +1124,12 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
         # Issue 20: outcomes marked in bulk. The drain's queries over what the drain sent.
         per = round(m["drain_queries"] / m["drain_sent"], 3)
         check("reminder drain queries per message", per, "<= 0.05", per <= 0.05)
+    settled, settled_s = m.get("settled") or {}, (m.get("at_S") or {}).get("settled") or {}
+    if settled.get("s") and settled_s.get("s"):
+        # Issue 20: a settled sweep with the same number due at S and at L (bench.sweep).
+        ratio = round(settled["s"] / settled_s["s"], 2)
+        what = f"settled reminder sweep s at L ÷ at S ({settled.get('due')} due)"
+        check(what, ratio, "<= 1.3", ratio <= 1.3 and settled.get("due") == settled_s.get("due"))
     total = report["seed"]["L"]["total_s"]
     check("seeding L s (COPY + VACUUM ANALYZE)", total, "<= 180", total <= 180)
     f = report["submission"]
@@ -1199,6 +1210,12 @@ def print_table(report: dict[str, Any]) -> None:
             f"(planned {m['planned']}, cancelled {m['cancelled']}, sent {m['sent']}, left {m['left_waiting']}); "
             f"sending the rest: {m['drain_s']} s, {m['drain_queries']} queries"
         )
+        for size, settled in (("S", (m.get("at_S") or {}).get("settled")), ("L", m.get("settled"))):
+            if settled:
+                print(
+                    f"Settled reminder sweep at {size}, {settled['due']} due: {settled['s']:.2f} s, "
+                    f"{settled['queries']} queries"
+                )
     else:
         print(
             f"Reminder sweep at L: not finished within {m['timed_out_after_s']} s; steps done: {m['steps']}"
@@ -1300,9 +1317,13 @@ def main() -> None:
                 servers.pop(size).stop()
         # Before the filings below: they add complaints, which the sweep would then plan
         # reminders for, away from the steady state the seed built.
-        log("reminder sweep at L")
+        # At S too (its server is stopped), then at L with the settled sweep meeting as many
+        # due as at S: issue 20 wants its time at L within 1.3 times at S.
+        log("reminder sweep at S, then at L")
         with phase("sweep"):
-            reminders = measure_sweep("L", profile["sweep_timeout"])
+            at_s = measure_sweep("S", profile["sweep_timeout"])
+            reminders = measure_sweep("L", profile["sweep_timeout"], due=at_s["settled"].get("due"))
+            reminders["at_S"] = at_s
         log("letter PDF at L")
         with phase("letter"):
             letter = measure_letter("L")

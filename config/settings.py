@@ -321,10 +321,17 @@ if REDIS_URL:
     # the lock's life leaves four renewals to miss before the lock lapses.
     CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 5)
 REMINDER_SWEEP_MINUTES = env.int("REMINDER_SWEEP_MINUTES", default=15)
-# How often the sweep writes "sent" while draining, in seconds of sending. 0 marks each
-# message as it goes (one UPDATE each): a worker killed mid-batch then sends nothing twice.
-# More batches the marks (a few queries per 500 messages) at the price of repeating up to
-# that many seconds of messages after a hard kill.
+# The reminder drain notes each message it sent in the cache, right after sending it, and
+# writes "sent" to the database once per batch; whoever takes back the batch of a worker
+# killed half way reads the notes and sends nothing twice. On with Redis, which every worker
+# shares and which outlives them (it must not evict keys: the broker in it cannot either).
+# Off without REDIS_URL: the file cache is one host's and culls entries when full, so a
+# note could vanish; the marks are then written as NOTIFICATIONS_MARK_EVERY_SECONDS says.
+NOTIFICATIONS_RECORD_SENDS = env.bool("NOTIFICATIONS_RECORD_SENDS", default=bool(REDIS_URL))
+# Without those notes: how often the drain writes "sent", in seconds of sending. 0 marks
+# each message as it goes (one UPDATE each): a worker killed mid-batch then sends nothing
+# twice. More batches the marks (a few queries per 500 messages) at the price of repeating
+# up to that many seconds of messages after a hard kill.
 NOTIFICATIONS_MARK_EVERY_SECONDS = env.float("NOTIFICATIONS_MARK_EVERY_SECONDS", default=0.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-reminders": {

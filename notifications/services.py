@@ -657,20 +657,69 @@ def _claim(ids: list[int], now: datetime, claim: uuid.UUID | None = None) -> uui
     return token
 
 
+# A record of each send, kept outside the database: with it, the marks of a batch can be
+# written at its end (a query or two per batch) and a worker killed half way still sends
+# nothing twice, because whoever takes the batch back reads here what went out. It lives
+# in the default cache, which is Redis when REDIS_URL is set (NOTIFICATIONS_RECORD_SENDS):
+# shared by every worker, and outliving them. A record is deleted once its mark is
+# committed; it expires only if its row stayed claimed and unmarked for this long, far
+# beyond STALE_CLAIM and the broker's redelivery (an hour), so whoever takes the row back
+# still finds it.
+SENT_RECORD_SECONDS = 24 * 3600
+
+
+def _sent_key(pk: int) -> str:
+    return f"notifications:sent:{pk}"
+
+
+def _record_sent(pk: int) -> bool:
+    """Note that this delivery went out (one Redis round trip, no query). False if the
+    note could not be written: the caller marks it in the database at once instead."""
+    try:
+        cache.set(_sent_key(pk), 1, SENT_RECORD_SECONDS)
+    except Exception as e:  # noqa: BLE001 - any failure of the store means "not recorded"
+        logger.warning("could not record delivery %s as sent, marking as it goes: %s", pk, e)
+        return False
+    return True
+
+
+def _recorded_sent(pks: list[int]) -> set[int] | None:
+    """Which of these deliveries a run that died had sent without marking them; None if
+    the records cannot be read (then nobody can tell, and none of them may be sent)."""
+    try:
+        found = cache.get_many([_sent_key(pk) for pk in pks])
+    except Exception as e:  # noqa: BLE001 - unreadable records are unknown, whatever the cause
+        logger.warning("could not read which deliveries were sent: %s", e)
+        return None
+    return {pk for pk in pks if _sent_key(pk) in found}
+
+
+def _forget_sent(pks: list[int]) -> None:
+    # Their rows are marked sent: no sweep takes them back, so a record that cannot be
+    # deleted now does no harm and expires by itself.
+    with contextlib.suppress(Exception):
+        cache.delete_many([_sent_key(pk) for pk in pks])
+
+
 class _Marks:
     """Outcomes of sent deliveries, written in bulk: one UPDATE for those sent, one for
     those failed (each with its own error), instead of one per message.
 
     A message sent and not yet marked would go out again if the process were killed
     before the marks are written (its claim goes stale, or the same task comes back with
-    its claim). So the marks are written whenever NOTIFICATIONS_MARK_EVERY_SECONDS has passed
-    since the last write, and at the end of the batch even when it ends by an exception: a hard kill
-    can repeat at most NOTIFICATIONS_MARK_EVERY_SECONDS of sending, never the whole batch.
-    The default, 0, marks each message as soon as it went: one UPDATE per message, and a
-    killed worker sends nothing twice (the cluster test kills one mid-batch)."""
+    its claim). With the sends recorded (`recorded`, NOTIFICATIONS_RECORD_SENDS: on with
+    Redis), each is noted right after it went, and the marks are written once, when the
+    batch ends (even by an exception): whoever takes the batch back marks what the notes
+    name instead of sending it. Should a note fail (Redis gone), the marks are written at
+    once and from then on as without notes.
 
-    def __init__(self, now: datetime) -> None:
+    Without notes, the marks are written whenever NOTIFICATIONS_MARK_EVERY_SECONDS has
+    passed since the last write: a hard kill can repeat at most that many seconds of
+    sending. The default, 0, marks each message as soon as it went (one UPDATE each)."""
+
+    def __init__(self, now: datetime, *, recorded: bool) -> None:
         self.now = now
+        self.recorded = recorded
         self.sent: list[int] = []
         self.failed: list[Delivery] = []
         self.since = monotonic()
@@ -678,17 +727,28 @@ class _Marks:
     def add(self, delivery: Delivery, error: str | None) -> None:
         if error is None:
             self.sent.append(delivery.pk)
+            if self.recorded and not _record_sent(delivery.pk):
+                self.recorded = False
+                self.write()
+                return
         else:
             delivery.state, delivery.last_error = Delivery.State.FAILED, error
             self.failed.append(delivery)
-        if monotonic() - self.since >= settings.NOTIFICATIONS_MARK_EVERY_SECONDS:
+        if not self.recorded and monotonic() - self.since >= settings.NOTIFICATIONS_MARK_EVERY_SECONDS:
             self.write()
+
+    def add_sent_earlier(self, pk: int) -> None:
+        """A delivery the notes say a dead run sent: marked with the rest, not sent again."""
+        self.sent.append(pk)
 
     def write(self) -> None:
         if self.sent:
-            Delivery.objects.filter(pk__in=self.sent).update(
+            sent = self.sent
+            Delivery.objects.filter(pk__in=sent).update(
                 state=Delivery.State.SENT, sent_at=self.now, last_error=""
             )
+            if settings.NOTIFICATIONS_RECORD_SENDS:
+                transaction.on_commit(lambda: _forget_sent(sent))
         if self.failed:
             Delivery.objects.bulk_update(self.failed, ["state", "last_error"])
         self.sent, self.failed, self.since = [], [], monotonic()
@@ -716,12 +776,35 @@ def _claimed(ids: list[int], token: uuid.UUID) -> list[Delivery]:
     )
 
 
+def _without_sent_earlier(claimed: list[Delivery], token: uuid.UUID, marks: _Marks) -> list[Delivery]:
+    """What is left to send of a claimed batch once the notes of earlier runs are read.
+
+    A row claimed for the first time (one attempt, this one) cannot have gone out; one
+    taken back from a run that died may have, and its note says so: it is marked sent
+    with the batch, not sent again. If the notes cannot be read, such rows are not sent
+    now: they keep this claim, get their attempt back, and are taken back once the claim
+    goes stale (or by this task's next run), when the notes may be readable again."""
+    again = [d.pk for d in claimed if d.attempts > 1]
+    if not again:
+        return claimed
+    went = _recorded_sent(again)
+    if went is None:
+        marks.recorded = False
+        Delivery.objects.filter(pk__in=again, claim=token).update(attempts=F("attempts") - 1)
+        return [d for d in claimed if d.attempts <= 1]
+    for pk in sorted(went):
+        marks.add_sent_earlier(pk)
+    return [d for d in claimed if d.pk not in went]
+
+
 def _send_claimed(ids: list[int], token: uuid.UUID, *, now: datetime) -> int:
     """Load what this claim won among `ids`, send it, mark the outcomes in bulk."""
     claimed = _claimed(ids, token)
     if not claimed:
         return 0
-    marks = _Marks(now)
+    marks = _Marks(now, recorded=settings.NOTIFICATIONS_RECORD_SENDS)
+    if marks.recorded:
+        claimed = _without_sent_earlier(claimed, token, marks)
     sent = 0
     # One mail session for the batch rather than one per message (an SMTP login each).
     # Opened before the first email; should opening fail, each send tries again itself
@@ -781,8 +864,9 @@ def deliveries_due(*, now: datetime, limit: int = 500, claim: uuid.UUID | None =
 
 def deliveries_send(*, now: datetime, limit: int = 500, claim: uuid.UUID | None = None) -> int:
     """Up to `limit` due deliveries: three queries to find, claim and load them, then the
-    outcomes in bulk (one UPDATE for those sent, one for those failed, per
-    NOTIFICATIONS_MARK_EVERY_SECONDS of sending; by default one per message).
+    outcomes in bulk (one UPDATE for those sent, one for those failed): once per batch
+    when each send is noted in Redis (NOTIFICATIONS_RECORD_SENDS), else per
+    NOTIFICATIONS_MARK_EVERY_SECONDS of sending (by default one per message).
 
     `claim` names this run for good (the Celery task's id). A task whose worker was killed
     is delivered again with the same id, and takes back at once what its dead run had
