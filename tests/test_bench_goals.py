@@ -47,7 +47,14 @@ def meeting_every_goal() -> dict:
             ep.name: page(0.7, queries=0 if ep.name == "directory" else 5) for ep in endpoints(SEED)
         },
         "upload": {"call-300mb.wav": {"label": "300 MB", "ratio_to_cp": 5.0, "worker_peak_growth_mb": 4.0}},
-        "reminders": {"sweep_s": 1.5, "due": 5000, "drain_sent": 4000, "drain_queries": 100},
+        "reminders": {
+            "sweep_s": 1.5,
+            "due": 5000,
+            "drain_sent": 4000,
+            "drain_queries": 100,
+            "settled": {"s": 0.5, "due": 500},
+            "at_S": {"settled": {"s": 0.45, "due": 500}},
+        },
         "seed": {"L": {"total_s": 60}},
         "submission": {"p50_ms": 18.0, "queries": 12},
         "package": {"bytes": 1e9, "worker_peak_growth_mb": 1.0},
@@ -77,6 +84,10 @@ def test_a_report_that_meets_every_goal_misses_none():
         (lambda r: r["submission"].update(p50_ms=21.0), "complaint submission p50 ÷ ceiling table p50"),
         (lambda r: r["reminders"].update(drain_queries=240), "reminder drain queries per message"),
         (lambda r: r["endpoints"]["mine"]["XL"].update(queries=6), "mine queries same at S, L and XL"),
+        (
+            lambda r: r["reminders"]["settled"].update(s=0.6),
+            "settled reminder sweep s at L ÷ at S (500 due)",
+        ),
         (lambda r: r["endpoints"]["queue"].update(flatness_xl=0.79), "queue flatness at XL (÷ S)"),
     ],
 )
