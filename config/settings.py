@@ -232,6 +232,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="complaints"),
             "TIMEOUT": 300,
+            # redis-py waits for ever by default: a Redis that hangs (rather than refuses)
+            # would hold every web worker and every task that touches the cache. Pages
+            # read at most a few hundred KB from it, in well under a second.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+            },
         }
     }
     # Sessions are read from the shared cache, written to both: one query fewer on every
