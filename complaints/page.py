@@ -7,10 +7,14 @@ section may use what an earlier one worked out (the escalations use the route).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
@@ -178,6 +182,27 @@ TEMPLATE = "complaints/complaint_detail.html"
 PARTS = frozenset({"main", "side"})
 
 
+@functools.cache
+def code_release() -> str:
+    """Changes with the project's code (lib and every app of ours, whichever of them
+    builds a part of the body): after a deploy, no body built by the old code is used. The
+    fragments' release covers the templates and translations."""
+    base = Path(settings.BASE_DIR)
+    folders = {Path(versions.__file__).parent}
+    folders |= {
+        Path(app.path)
+        for app in apps.get_app_configs()
+        # Ours, not the libraries of a virtualenv that may live in the checkout.
+        if Path(app.path).is_relative_to(base) and "site-packages" not in Path(app.path).parts
+    }
+    digest = hashlib.sha256()
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def body_key(request: HttpRequest, complaint: Complaint) -> str:
     user = request.user
     viewer = (
@@ -190,7 +215,7 @@ def body_key(request: HttpRequest, complaint: Complaint) -> str:
     names = sorted({PEOPLE_VERSION, *(n for _section, section_names in _versions for n in section_names)})
     shared = tuple(zip(names, versions.many(names), strict=True))
     today = china_day(timezone.now())
-    return fragment_key("complaint-page", [complaint, viewer, shared, today], csrf=True)
+    return fragment_key("complaint-page", [code_release(), complaint, viewer, shared, today], csrf=True)
 
 
 def _next_china_midnight(now: datetime) -> datetime:
