@@ -7,7 +7,7 @@ cached for someone else."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -20,6 +20,7 @@ from complaints import page
 from complaints.models import BrandFunder, Complaint, Incident, Status, TimelineEvent
 from escalations.models import Escalation, EscalationStatus, LetterEmail
 from evidence.models import Evidence
+from lib.china import CHINA_TZ
 from tests.factories import ComplaintFactory, IncidentFactory, InstitutionFactory, UserFactory
 from tests.test_page_budgets import featured_case
 
@@ -273,3 +274,18 @@ def test_the_language_switch_shows_the_other_language(client, borrower, case):
     assert "进度记录" in chinese
     assert "Timeline" in english
     assert "进度记录" not in english
+
+
+def test_the_days_left_change_at_midnight_in_china(client, borrower, case):
+    evening = datetime(2026, 11, 10, 23, 59, tzinfo=CHINA_TZ)
+    Escalation.objects.filter(complaint=case).update(
+        sent_at=evening - timedelta(days=3), due_at=evening + timedelta(days=6)
+    )
+    case.refresh_from_db()
+
+    with time_machine.travel(evening, tick=False):
+        before = cached_twice(client, borrower, case)
+    with time_machine.travel(evening + timedelta(minutes=2), tick=False):
+        after = seen(client, borrower, case)
+
+    assert after != before
