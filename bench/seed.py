@@ -841,6 +841,15 @@ def _indexes_dropped(models: Iterable[Any]) -> Iterator[dict[str, int]]:
     info["rebuild_s"] = round(time.perf_counter() - start, 1)
 
 
+def _revision_triggers(models: Iterable[Any], action: str) -> None:
+    """DISABLE or ENABLE the user triggers (the revision triggers) of the loaded tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ALTER TABLE {model._meta.db_table} {action} TRIGGER USER")
+
+
 def _reset_sequences(models: Iterable[Any]) -> None:
     from django.db import connection
 
@@ -949,11 +958,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with connection.cursor() as cursor:
             # The rows are consistent by construction; skipping the per-row foreign-key
             # triggers (superuser only) saves most of the load time.
+            # The same role also skips the triggers that move each complaint's revision
+            # (complaints/revisions.py), one UPDATE per loaded row: seeded complaints keep
+            # revision 0, as nothing has changed them. Without superuser, the table owner
+            # turns those triggers off for this transaction only.
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-            if cursor.fetchone()[0]:
+            superuser = cursor.fetchone()[0]
+            if superuser:
                 cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute("SET LOCAL synchronous_commit = off")
         loaded_models = [User, Complaint, Incident, Evidence, TimelineEvent, Escalation, Reminder, Delivery]
+        if not superuser:
+            _revision_triggers(loaded_models, "DISABLE")
         with _indexes_dropped(loaded_models) as rebuilt:
             seeder.users()
             seeder.plan_complaints()
@@ -963,6 +979,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             seeder.events()
             seeder.escalations()
             seeder.reminders()
+        if not superuser:
+            _revision_triggers(loaded_models, "ENABLE")
     _reset_sequences(loaded_models)
     loaded = time.perf_counter()
     with connection.cursor() as cursor:

@@ -15,7 +15,7 @@ class CasesConfig(AppConfig):
         from complaints.personal_data import register_complaint_export
 
         from .collectors import refresh_after_commit
-        from .panel import complaint_section
+        from .panel import complaint_section, live_section
         from .personal_data import PART, export_complaint
         from .timeline_text import register_all as register_timeline_text
 
@@ -25,4 +25,5 @@ class CasesConfig(AppConfig):
         on_collectors_changed(refresh_after_commit)
 
         register_section("case", complaint_section)
+        register_section("case-panel", live_section, live=True)
         register_timeline_text()

@@ -264,10 +264,13 @@ def collector_complaints(key: str) -> QuerySet[Complaint]:
 
 
 def linked_collectors(
-    complaint: Complaint, *, incidents: list[Incident] | None = None
+    complaint: Complaint, *, incidents: list[Incident] | None = None, keys: list[str] | None = None
 ) -> list[dict[str, Any]]:
-    """For each collector this complaint names: how many other complaints name it, against whom."""
-    if incidents is None:
+    """For each collector this complaint names: how many other complaints name it, against whom.
+    `keys`: the numbers it names, if the caller has them (the complaint page keeps them)."""
+    if keys is not None:
+        found_keys = keys
+    elif incidents is None:
         # One query: the incidents' own numbers and their series' numbers.
         found_keys = list(
             complaint.incidents.order_by()

@@ -513,6 +513,9 @@ class Complaint(models.Model):
     waiting_for_borrower_since = models.DateTimeField(
         _("waiting for the borrower since"), null=True, blank=True
     )
+    # Moved by database triggers whenever a row the complaint page shows changes
+    # (complaints/revisions.py): the page is cached under it.
+    revision = models.PositiveBigIntegerField(_("revision"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("complaint")

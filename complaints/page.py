@@ -7,32 +7,83 @@ section may use what an earlier one worked out (the escalations use the route).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.models import PEOPLE_VERSION
+from lib import versions
+from lib.china import CHINA_TZ, china_day
+from lib.templatetags.fragments import fragment_key
 
 from . import permissions, workflow
 from .models import Complaint, Status
 
-# (request, complaint, the context so far) -> keys to add to it.
+# (request, complaint, the context so far) -> keys to add to it. A section may also return
+# `fresh_until`, the moment its part of the page starts to read differently with no row
+# changing (an answer falls due): the cached body is not used from then on.
 Section = Callable[[HttpRequest, Complaint, dict[str, Any]], dict[str, Any]]
 
 _sections: list[tuple[str, Section]] = []
+# Sections whose part of the page changes at every view or with rows of other complaints
+# (the case panel): run for every view, whether the body comes from the cache or not.
+_live_sections: list[tuple[str, Section]] = []
+
+# What the cached body depends on beyond the complaint's own rows and the viewer: the
+# lib.versions names of shared data the sections read (the directory, the holiday
+# calendar, the conduct rules), by section. Read in one round trip at every view.
+_versions: list[tuple[str, tuple[str, ...]]] = []
 
 
-def register_section(name: str, section: Section) -> None:
+def _registered(entries: list[tuple[str, Any]], name: str, value: Any) -> list[tuple[str, Any]]:
     """Idempotent by name: `ready()` may run more than once in tests."""
-    global _sections
-    _sections = [(n, s) for n, s in _sections if n != name] + [(name, section)]
+    return [(n, s) for n, s in entries if n != name] + [(name, value)]
+
+
+def register_section(name: str, section: Section, *, live: bool = False) -> None:
+    global _sections, _live_sections
+    if live:
+        _live_sections = _registered(_live_sections, name, section)
+    else:
+        _sections = _registered(_sections, name, section)
+
+
+def register_versions(name: str, names: tuple[str, ...]) -> None:
+    global _versions
+    _versions = _registered(_versions, name, tuple(names))
+
+
+def _merge(context: dict[str, Any], added: dict[str, Any]) -> None:
+    until = added.pop("fresh_until", None)
+    if until is not None:
+        context["fresh_until"] = min(until, context.get("fresh_until") or until)
+    # `kept`: values a live section needs, cached with the body and put back on a hit.
+    kept = added.pop("kept", {})
+    context.setdefault("kept", {}).update(kept)
+    context.update(kept)
+    context.update(added)
 
 
 def add_sections(request: HttpRequest, complaint: Complaint, context: dict[str, Any]) -> dict[str, Any]:
     for _name, section in _sections:
-        context.update(section(request, complaint, context))
+        _merge(context, section(request, complaint, context))
+    return add_live_sections(request, complaint, context)
+
+
+def add_live_sections(request: HttpRequest, complaint: Complaint, context: dict[str, Any]) -> dict[str, Any]:
+    for _name, section in _live_sections:
+        _merge(context, section(request, complaint, context))
     return context
 
 
@@ -111,6 +162,93 @@ def detail_context(
     return add_sections(request, complaint, context)
 
 
+# --- The page's body, cached -------------------------------------------------------------
+#
+# Everything the page shows apart from the layout and the live sections is cached as HTML in
+# a few parts ({% page_part %}, complaints/templatetags/page_parts.py), under a key that is
+# cheap to work out from the complaint row alone: the row with the brand, funder, filer and
+# assignee it is loaded with, whose `revision` the database moves whenever anything else the
+# page shows changes (complaints/revisions.py); who is looking (their id, what they may do);
+# the language, time zone, templates and translations (lib fragments); the versions the
+# sections registered; and China's date (days left, funders that hold today). A hit makes
+# no query for the body. CSRF tokens are cached as the fragments' placeholder and put back
+# per request. Ordering makes it safe against a change committed mid-request: the revision
+# is read before the rows it covers, so newer rows may be stored under an older key, which
+# nobody asks for again, never older rows under a newer one.
+
+TEMPLATE = "complaints/complaint_detail.html"
+# The {% page_part %} names every viewer's page has (caseworkers' also "panel"): a body is
+# cached only whole.
+PARTS = frozenset({"main", "side"})
+
+
+@functools.cache
+def code_release() -> str:
+    """Changes with the project's code (lib and every app of ours, whichever of them
+    builds a part of the body): after a deploy, no body built by the old code is used. The
+    fragments' release covers the templates and translations."""
+    base = Path(settings.BASE_DIR)
+    folders = {Path(versions.__file__).parent}
+    folders |= {
+        Path(app.path)
+        for app in apps.get_app_configs()
+        # Ours, not the libraries of a virtualenv that may live in the checkout.
+        if Path(app.path).is_relative_to(base) and "site-packages" not in Path(app.path).parts
+    }
+    digest = hashlib.sha256()
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def body_key(request: HttpRequest, complaint: Complaint) -> str:
+    user = request.user
+    viewer = (
+        user.pk,
+        getattr(user, "role", ""),
+        permissions.is_admin(user),
+        tuple(sorted(permissions.actor_kinds(user, complaint))),
+    )
+    # The people's version: who counts as an advocate on the timeline.
+    names = sorted({PEOPLE_VERSION, *(n for _section, section_names in _versions for n in section_names)})
+    shared = tuple(zip(names, versions.many(names), strict=True))
+    today = china_day(timezone.now())
+    return fragment_key("complaint-page", [code_release(), complaint, viewer, shared, today], csrf=True)
+
+
+def _next_china_midnight(now: datetime) -> datetime:
+    local = now.astimezone(CHINA_TZ)
+    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def render_page(request: HttpRequest, complaint: Complaint) -> HttpResponse:
+    """The complaint page as its view shows it (no form sent back with errors)."""
+    if settings.DEBUG:
+        # A developer's edited template shows at once, as with the fragments.
+        return render(request, TEMPLATE, detail_context(request, complaint))
+    key = body_key(request, complaint)
+    now = timezone.now()
+    cached = cache.get(key)
+    if cached is not None and now < cached["until"]:
+        context: dict[str, Any] = {"complaint": complaint, "page_parts": cached["parts"], **cached["kept"]}
+        add_live_sections(request, complaint, context)
+        return render(request, TEMPLATE, context)
+    context = detail_context(request, complaint)
+    rendered: dict[str, str] = {}
+    context["page_parts_rendered"] = rendered
+    response = render(request, TEMPLATE, context)
+    until = min(context.get("fresh_until") or _next_china_midnight(now), _next_china_midnight(now))
+    if until > now and set(rendered) >= PARTS:
+        cache.set(
+            key,
+            {"until": until, "parts": rendered, "kept": context["kept"]},
+            int((until - now).total_seconds()) + 1,
+        )
+    return response
+
+
 def render_detail(
     request: HttpRequest,
     complaint: Complaint,
@@ -128,4 +266,4 @@ def render_detail(
     """
     context = detail_context(request, complaint, bound)
     context["error_anchor"] = error_anchor
-    return render(request, "complaints/complaint_detail.html", context, status=status)
+    return render(request, TEMPLATE, context, status=status)

@@ -203,7 +203,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = get_complaint_for_user(request, reference)
     # An advocate's opening is recorded by the case section (cases.services.case_open).
-    return render(request, "complaints/complaint_detail.html", page.detail_context(request, complaint))
+    return page.render_page(request, complaint)
 
 
 @login_required

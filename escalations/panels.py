@@ -6,7 +6,7 @@ context, so that app does not need to know about escalations, forms or letters.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -22,7 +22,7 @@ from .due import due_for
 from .forms import AcknowledgeForm, AnswerForm, CloseEscalationForm, EscalationForm, MarkSentForm
 from .models import AWAITING_STATUSES, Escalation, EscalationStatus, LetterEmail
 from .next_step import next_step
-from .sending import is_stale
+from .sending import STALE_CLAIM, is_stale
 
 
 def _letter_email(escalation: Escalation) -> LetterEmail | None:
@@ -194,6 +194,7 @@ def complaint_section(request: Any, complaint: Complaint, page: dict[str, Any]) 
     now = timezone.now()
     panel = escalation_panel(request.user, complaint, now=now, route=route, bound=page.get("bound_forms"))
     return {
+        "fresh_until": fresh_until(panel["escalation_panel"]["rows"], now),
         # Which collection-conduct rules each incident breaks (badges under each incident).
         "breaches": breaches_for_complaint(complaint, incidents=incidents),
         "route": route,
@@ -209,6 +210,20 @@ def complaint_section(request: Any, complaint: Complaint, page: dict[str, Any]) 
         ),
         **panel,
     }
+
+
+def fresh_until(rows: list[dict[str, Any]], now: datetime) -> datetime | None:
+    """The first moment the section reads differently with no row changing: an awaited
+    answer falls due ("overdue", the next step), or a letter's send stops being believed
+    in progress. The change of China's day (days left) is the page's own (complaints.page)."""
+    moments = []
+    for row in rows:
+        escalation, email = row["escalation"], row["email"]
+        if escalation.is_awaiting and escalation.due_at is not None and escalation.due_at >= now:
+            moments.append(escalation.due_at)
+        if email is not None and email.claimed_at is not None and email.claimed_at + STALE_CLAIM >= now:
+            moments.append(email.claimed_at + STALE_CLAIM)
+    return min(moments) + timedelta(microseconds=1) if moments else None
 
 
 def complaint_list_notes(complaints: list[Complaint], now: datetime) -> None:

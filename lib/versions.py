@@ -29,3 +29,10 @@ def bump(name: str) -> None:
 
     new()
     transaction.on_commit(new, robust=True)
+
+
+def many(names: list[str]) -> tuple[str, ...]:
+    """The versions of `names`, in order, read in one round trip to the cache."""
+    keys = [_key(name) for name in names]
+    found = cache.get_many(keys)
+    return tuple(found.get(key) or version(name) for key, name in zip(keys, names, strict=True))

@@ -159,3 +159,28 @@ def test_filing_with_three_incidents_costs_at_most_13_round_trips(client, borrow
     # The new row is locked by being new: not read again to lock it.
     assert not [sql for sql in statements if sql.startswith('SELECT "complaints_complaint"')]
     assert not [sql for sql in statements if "django_session" in sql and not sql.startswith("SELECT")]
+
+
+@pytest.mark.parametrize(("who", "budget"), [("borrower", 3), ("advocate", 5)])
+def test_the_complaint_page_once_cached_reads_only_the_complaint(client, advocate, borrower, who, budget):
+    """Issue 20: the page's body is cached under the complaint's revision
+    (complaints.page.render_page). A view reads the session, the person and the complaint;
+    an advocate's also records the opening and reads the linked collectors' counts."""
+    complaint = featured_case(borrower)
+    client.force_login(advocate if who == "advocate" else borrower)
+    client.get(complaint.get_absolute_url())
+    grow()
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(complaint.get_absolute_url())
+
+    assert response.status_code == 200
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    for shown in (
+        "complaints_incident",
+        "evidence_evidence",
+        "escalations_escalation",
+        "complaints_timelineevent",
+    ):
+        assert shown not in tables
+    assert len(ctx.captured_queries) <= budget

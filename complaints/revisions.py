@@ -1,0 +1,113 @@
+"""`Complaint.revision`: a counter the database itself moves whenever a row the complaint page
+shows changes, so that the page can be cached under (complaint, revision) and never outlive
+a change.
+
+It is kept by triggers rather than by the services or signals: a bulk `.update()`, a raw
+UPDATE, a cascade or an admin edit would slip past those, and one missed path would show a
+stale page. Each app installs the triggers of its own tables in a migration with
+`RevisionTriggers` (the apps above complaints too: this module only knows table names).
+
+bench.seed loads its rows with triggers off (`session_replication_role = replica`): the
+revisions of seeded complaints stay 0, which is right for rows that nothing has changed yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import migrations
+
+COMPLAINT_TABLE = "complaints_complaint"
+
+
+@dataclass(frozen=True)
+class Link:
+    """How a row of `table` finds its complaints: `where` is a SQL condition on
+    complaints_complaint's columns (unqualified), with ROW standing for OLD or NEW."""
+
+    table: str
+    where: str
+
+
+def direct(table: str, column: str = "complaint_id") -> Link:
+    return Link(table, f"id = ROW.{column}")
+
+
+def through(table: str, column: str, parent: str, parent_column: str = "complaint_id") -> Link:
+    """A row that belongs to a complaint through a parent row (an email of an escalation)."""
+    return Link(table, f"id = (SELECT {parent_column} FROM {parent} WHERE id = ROW.{column})")  # noqa: S608 - names from migrations
+
+
+def _name(link: Link) -> str:
+    return f"{link.table}_revision"
+
+
+def _bump(condition: str) -> str:
+    return f"UPDATE {COMPLAINT_TABLE} SET revision = revision + 1 WHERE {condition};"  # noqa: S608 - names from migrations
+
+
+def _sqlite_create(link: Link) -> list[str]:
+    name = _name(link)
+    old, new = link.where.replace("ROW.", "OLD."), link.where.replace("ROW.", "NEW.")
+    return [
+        f"CREATE TRIGGER {name}_insert AFTER INSERT ON {link.table} BEGIN {_bump(new)} END",
+        # A row moved to another complaint changes both pages.
+        f"CREATE TRIGGER {name}_update AFTER UPDATE ON {link.table} BEGIN {_bump(f'({old}) OR ({new})')} END",
+        f"CREATE TRIGGER {name}_delete AFTER DELETE ON {link.table} BEGIN {_bump(old)} END",
+    ]
+
+
+def _sqlite_drop(link: Link) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {_name(link)}_{event}" for event in ("insert", "update", "delete")]
+
+
+def _postgresql_create(link: Link) -> list[str]:
+    name = _name(link)
+    old, new = link.where.replace("ROW.", "OLD."), link.where.replace("ROW.", "NEW.")
+    return [
+        f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN {_bump(new)}
+    ELSIF TG_OP = 'UPDATE' THEN {_bump(f"({old}) OR ({new})")}
+    ELSE {_bump(old)}
+    END IF;
+    RETURN NULL;
+END $$""",
+        f"DROP TRIGGER IF EXISTS {name} ON {link.table}",
+        f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {link.table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+    ]
+
+
+def _postgresql_drop(link: Link) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {_name(link)} ON {link.table}",
+        f"DROP FUNCTION IF EXISTS {_name(link)}()",
+    ]
+
+
+class RevisionTriggers(migrations.RunPython):
+    """Installs (and on reverse removes) the triggers that bump the revision of the
+    complaints a row of each linked table belongs to."""
+
+    def __init__(self, *links: Link) -> None:
+        self.links = links
+        super().__init__(self._create, self._drop)
+
+    def deconstruct(self) -> tuple[str, list[Link], dict[str, object]]:
+        return (self.__class__.__qualname__, list(self.links), {})
+
+    def _run(self, schema_editor: object, builders: dict[str, object]) -> None:
+        vendor = schema_editor.connection.vendor  # type: ignore[attr-defined]
+        build = builders.get(vendor)
+        if build is None:
+            raise NotImplementedError(f"complaint revisions need triggers written for {vendor}")
+        for link in self.links:
+            for statement in build(link):  # type: ignore[operator]
+                schema_editor.execute(statement, params=None)  # type: ignore[attr-defined]
+
+    def _create(self, apps: object, schema_editor: object) -> None:
+        self._run(schema_editor, {"sqlite": _sqlite_create, "postgresql": _postgresql_create})
+
+    def _drop(self, apps: object, schema_editor: object) -> None:
+        self._run(schema_editor, {"sqlite": _sqlite_drop, "postgresql": _postgresql_drop})
