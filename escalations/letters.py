@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
@@ -39,14 +40,18 @@ from complaints.models import (
     Lender,
     Outcome,
 )
+from complaints.page import code_release
 from complaints.services import ComplaintError
 from evidence.models import Evidence
-from lib.china import CHINA_TZ
+from lib import versions
+from lib.china import CHINA_TZ, china_day
 from lib.phones import mask_phone
+from lib.templatetags.fragments import fragment_key
 from regulators.models import Regulator, RegulatorKind
 from regulators.routing import supervised_institution
+from regulators.selectors import DIRECTORY_VERSION
 
-from .conduct import Breach, breaches_for_complaint
+from .conduct import RULES_VERSION, Breach, breaches_for_complaint
 from .legal_basis import citations_for
 from .models import EscalationChannel, EscalationStatus, LetterDraft, LetterPdf
 from .services import BOUND_BY_LENDER_RULE, LENDER_DEADLINE_DAYS, complaint_institution_ids
@@ -411,6 +416,46 @@ def letter_generate(*, complaint: Complaint, target: LetterTarget, viewer: Any, 
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
+def _generated_key(*, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime) -> str:
+    """What the generated letter is made of, without reading it: the complaint row with
+    its brand, funder and filer (its `revision` moves with every incident, file,
+    escalation and funder of the brand: complaints/revisions.py), the target's row, what
+    the viewer may see of the filer's number, the directory and conduct rules' versions,
+    the code, and China's date (the letter is dated, and funders hold from a date)."""
+    return fragment_key(
+        "letter-text",
+        [
+            code_release(),
+            complaint,
+            complaint.lender,
+            complaint.funding_institution,
+            complaint.filer,
+            target.key,
+            target.regulator,
+            target.institution,
+            target.lender,
+            permissions.can_see_filer_phone(viewer, complaint),
+            versions.many([DIRECTORY_VERSION, RULES_VERSION]),
+            china_day(now),
+        ],
+        csrf=False,
+    )
+
+
+def letter_generate_cached(*, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime) -> str:
+    """letter_generate, kept until the complaint or anything it names changes, or the day
+    ends in China: the letter's page, its PDF's waiting page and its text download are
+    opened again and again while nothing changes (the PDF page refreshes every 3 s)."""
+    key = _generated_key(complaint=complaint, target=target, viewer=viewer, now=now)
+    text = cache.get(key)
+    if text is None:
+        text = letter_generate(complaint=complaint, target=target, viewer=viewer, now=now)
+        local = now.astimezone(CHINA_TZ)
+        midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        cache.set(key, text, int((midnight - local).total_seconds()) + 1)
+    return text
+
+
 def letter_draft_get(*, complaint: Complaint, target: LetterTarget) -> LetterDraft | None:
     return LetterDraft.objects.filter(target.draft_filter(), complaint=complaint).first()
 
@@ -423,13 +468,15 @@ class Letter:
     stale: bool = False
 
 
-def letter_for(*, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime) -> Letter:
-    """The letter to show `viewer`: their saved draft if any, else a fresh one."""
+def letter_for(
+    *, complaint: Complaint, target: LetterTarget, viewer: Any, now: datetime, cached: bool = False
+) -> Letter:
+    """The letter to show `viewer`: their saved draft if any, else a fresh one (`cached`:
+    from letter_generate_cached; sending generates it anew, under its lock)."""
     draft = letter_draft_get(complaint=complaint, target=target)
     if draft is None:
-        return Letter(
-            text=letter_generate(complaint=complaint, target=target, viewer=viewer, now=now), draft=None
-        )
+        generate = letter_generate_cached if cached else letter_generate
+        return Letter(text=generate(complaint=complaint, target=target, viewer=viewer, now=now), draft=None)
     stale = (
         complaint.incidents.filter(created__gt=draft.updated).exists()
         or complaint.evidence.filter(created__gt=draft.updated).exists()
@@ -442,7 +489,7 @@ def letter_open(
 ) -> Letter:
     """`letter_for`, for a person opening the letter (`how`: page, text, pdf, edit): the
     letter carries the borrower's story and numbers, so each opening is in the audit trail."""
-    shown = letter_for(complaint=complaint, target=target, viewer=viewer, now=now)
+    shown = letter_for(complaint=complaint, target=target, viewer=viewer, now=now, cached=True)
     audit_record(actor=viewer, action=Action.VIEW_LETTER, complaint=complaint, detail=f"{target.key} {how}")
     return shown
 

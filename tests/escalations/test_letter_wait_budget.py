@@ -47,5 +47,7 @@ def test_the_page_that_waits_for_a_pdf_costs_the_same_queries_whatever_the_compl
 
     assert b'http-equiv="refresh"' in html  # it waits, and says so
     assert large == small
-    assert small <= 12
+    # Session, person, complaint, saved draft, the audit line, the PDF's row: the letter
+    # itself comes from the cache (escalations.letters.letter_generate_cached), 11 before.
+    assert small <= 6
     assert LetterPdf.objects.filter(complaint=complaint, state=LetterPdf.State.PENDING).count() == 2
