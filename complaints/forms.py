@@ -111,13 +111,15 @@ class ComplaintForm(forms.ModelForm):
                 offered = {link.institution_id for link in self.funder_links}
                 funder_id = self.instance.funding_institution_id
                 self.fields["funder_choice"].initial = str(funder_id) if funder_id in offered else ""
-        self.fields["province"].choices = [("", _("— choose —")), *list(self.fields["province"].choices)[1:]]
         self.fields["loan_amount"].widget.attrs.update({"inputmode": "decimal", "min": "0"})
-        name_empty_choices(self)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        # Built when the form is rendered: a filing that succeeds never draws it.
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Fieldset(
                 _("1. Who is collecting"),
                 "lender_name",
@@ -138,6 +140,7 @@ class ComplaintForm(forms.ModelForm):
                 ),
             ),
         )
+        return helper
 
     @cached_property
     def funder_links(self) -> list[BrandFunder]:
@@ -189,6 +192,12 @@ def funder_choices(links: list[BrandFunder]) -> list[tuple[str, str]]:
         *((str(link.institution_id), funder_label(link)) for link in links),
         (NOT_LISTED, str(_("Not listed, or I don't know"))),
     ]
+
+
+# Fixed choices are named once, on the class (each form copies its class's fields).
+_province = ComplaintForm.base_fields["province"]
+_province.choices = [("", _("— choose —")), *list(_province.choices)[1:]]
+name_empty_choices(ComplaintForm)
 
 
 class LendersForm(forms.Form):
@@ -272,13 +281,16 @@ class IncidentForm(forms.ModelForm):
         self.fields["collector_id"].widget.attrs.update({"autocomplete": "off"})
         self.fields["third_party_number"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["series_count"].widget.attrs.update({"min": "1", "inputmode": "numeric"})
-        name_empty_choices(self)
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        # Built when the form is rendered: a filing that succeeds never draws it.
         # The series part folds away (no script needed), and stays open when it holds answers.
         series_open = " open" if self._series_given() else ""
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Div(
                 Div(Field("occurred_at"), css_class="col-sm-6"),
                 Div(Field("channel"), css_class="col-sm-6"),
@@ -306,6 +318,7 @@ class IncidentForm(forms.ModelForm):
             "series_numbers",
             HTML("</details>"),
         )
+        return helper
 
     def _series_given(self) -> bool:
         if not self.is_bound:
@@ -360,6 +373,9 @@ class IncidentForm(forms.ModelForm):
         return number
 
 
+name_empty_choices(IncidentForm)
+
+
 class BaseIncidentFormSet(forms.BaseModelFormSet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Incident.objects.none())
@@ -375,6 +391,8 @@ IncidentFormSet = forms.modelformset_factory(
     validate_max=True,
     can_delete=False,
 )
+# The factory makes a subclass whose model fields are made afresh: it is named too.
+name_empty_choices(IncidentFormSet.form)
 
 
 class TransitionForm(forms.Form):

@@ -243,7 +243,7 @@ def complaint_save_draft(
     now: datetime | None = None,
 ) -> Complaint:
     """Create a draft, or update one the filer owns; new incidents are appended."""
-    return _save_draft(
+    saved, _added = _save_draft(
         filer=filer,
         lender_name=lender_name,
         funding_name=funding_name,
@@ -252,6 +252,7 @@ def complaint_save_draft(
         complaint=complaint,
         now=now,
     )
+    return saved
 
 
 def complaint_file(
@@ -272,7 +273,7 @@ def complaint_file(
     draft alone, so that nothing typed is lost."""
     now = now or timezone.now()
     with transaction.atomic():
-        saved = _save_draft(
+        saved, added = _save_draft(
             filer=filer,
             lender_name=lender_name,
             funding_name=funding_name,
@@ -280,10 +281,19 @@ def complaint_file(
             incidents=incidents,
             complaint=complaint,
             now=now,
+            bump=False,  # the submission bumps it, in this transaction
         )
         # Locked already: a new complaint is seen by nobody before the commit, and a
-        # draft being edited was locked by _save_draft.
-        return _transition(complaint=saved, actor=filer, to_status=Status.SUBMITTED, now=now, locked=True)
+        # draft being edited was locked by _save_draft. A new complaint's incidents are
+        # the ones just added: they are not read back.
+        return _transition(
+            complaint=saved,
+            actor=filer,
+            to_status=Status.SUBMITTED,
+            now=now,
+            locked=True,
+            incidents=added if complaint is None else None,
+        )
 
 
 def _save_draft(
@@ -295,8 +305,11 @@ def _save_draft(
     incidents: Iterable[Mapping[str, Any]],
     complaint: Complaint | None,
     now: datetime | None,
-) -> Complaint:
-    """complaint_save_draft's work, in the caller's transaction."""
+    bump: bool = True,
+) -> tuple[Complaint, list[Incident]]:
+    """complaint_save_draft's work, in the caller's transaction: the complaint, and the
+    incidents it added. `bump`: False when the caller bumps the complaints' version itself
+    in the same transaction (complaint_file, whose submission does)."""
     now = now or timezone.now()
     incidents = list(incidents)
     # Lengths first, before anything is written; the count once the draft is locked.
@@ -347,8 +360,9 @@ def _save_draft(
             for row in _numbers_rows(incident, found)
         ]
     )
-    versions.bump(COMPLAINTS_VERSION)
-    return complaint
+    if bump:
+        versions.bump(COMPLAINTS_VERSION)
+    return complaint, new_incidents
 
 
 @transaction.atomic
@@ -444,9 +458,12 @@ def _transition(
     locked: bool = False,
     code: str = "",
     params: dict[str, Any] | None = None,
+    incidents: list[Incident] | None = None,
 ) -> Complaint:
     """complaint_transition's work, in the caller's transaction. `locked`: the caller
-    holds the row's lock on this very object in this transaction (complaint_file)."""
+    holds the row's lock on this very object in this transaction (complaint_file).
+    `incidents`: every incident the complaint has, when the caller holds them all (it
+    has just made the complaint and them, in this transaction)."""
     now = now or timezone.now()
     if not locked:
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -473,13 +490,14 @@ def _transition(
     # Collector profiles leave drafts out: entering or leaving one changes the counts of the
     # numbers its incidents name. A first submission also needs to know there are incidents.
     first_submission = to_status == Status.SUBMITTED and complaint.submitted_at is None
-    named = (
-        list(
+    if not (first_submission or Status.DRAFT in (src, to_status)):
+        named = []
+    elif incidents is not None:
+        named = incidents
+    else:
+        named = list(
             complaint.incidents.only("pk", "complaint", "collector_id_normalized", "series_count", "ended_at")
         )
-        if first_submission or Status.DRAFT in (src, to_status)
-        else []
-    )
     keys = incident_collector_keys(complaint, named) if named else []
     if to_status == Status.SUBMITTED:
         # A first submission (also a discarded draft reopened) or a reopening: either way

@@ -10,10 +10,15 @@ from django.utils.translation import gettext_lazy as _
 _DASHES = BLANK_CHOICE_DASH[0][1]
 
 
-def name_empty_choices(form: forms.BaseForm) -> None:
+def name_empty_choices(form: forms.BaseForm | type[forms.BaseForm]) -> None:
     """A select's empty choice says "please choose" (请选择) instead of Django's
-    "---------", which reads as broken in Chinese and as nothing to a screen reader."""
-    for field in form.fields.values():
+    "---------", which reads as broken in Chinese and as nothing to a screen reader.
+
+    Given a form class, its `base_fields` are changed once, and every form made from it
+    copies them as they are: the filing form's three incident forms no longer rebuild
+    their choices on each request."""
+    fields = form.base_fields if isinstance(form, type) else form.fields
+    for field in fields.values():
         if isinstance(field, forms.ModelChoiceField):
             if field.empty_label == _DASHES:
                 field.empty_label = _("Please choose")

@@ -266,3 +266,31 @@ def test_submitting_needs_consent_to_sensitive_information_once(logged_in, borro
     # Asked once per notice version: the next complaint needs no tick.
     logged_in.post(reverse("complaints:create"), filing(incident(0), consent_sensitive=""))
     assert Complaint.objects.count() == 2
+
+
+def test_every_select_of_the_filing_page_asks_to_choose(logged_in):
+    """Empty choices are named once on the form classes (the formset's own subclass too)."""
+    from django.utils import translation
+
+    from complaints.forms import ComplaintForm, IncidentForm, IncidentFormSet
+
+    page = logged_in.get(reverse("complaints:create"), headers={"Accept-Language": "en"}).content.decode()
+
+    assert "---------" not in page
+    assert ">Please choose</option>" in page
+    with translation.override("en"):
+        for form in (IncidentForm(), IncidentFormSet(prefix="incidents").forms[0]):
+            assert next(str(label) for _, label in form.fields["channel"].choices) == "Please choose"
+        assert str(next(iter(ComplaintForm().fields["province"].choices))[1]) == "— choose —"
+
+
+def test_a_filing_that_succeeds_never_lays_out_its_forms(logged_in, monkeypatch):
+    from complaints import forms
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a layout was built")
+
+    monkeypatch.setattr(forms, "FormHelper", refuse)
+    response = logged_in.post(reverse("complaints:create"), filing(incident(0), incident(1)))
+
+    assert response.status_code == 302

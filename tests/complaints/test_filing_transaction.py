@@ -55,3 +55,37 @@ def test_a_draft_refused_by_its_own_rules_comes_back_with_the_form(logged_in):
 
     assert response.status_code == 200
     assert not Complaint.objects.exists()
+
+
+def test_a_filing_tells_the_collector_counts_every_number_it_names(logged_in, monkeypatch):
+    """A new complaint's incidents are taken from the filing itself, not read back: the
+    numbers passed on must be the same as the ones read from the database."""
+    told: list[list[str]] = []
+    monkeypatch.setattr(services.hooks, "collectors_changed", lambda keys: told.append(sorted(set(keys))))
+    series = incident(
+        1, collector_id="17100002222", series_count="4", series_numbers="17100003333\n17100004444"
+    )
+
+    logged_in.post(reverse("complaints:create"), filing(incident(0), series))
+
+    complaint = Complaint.objects.get()
+    assert complaint.status == Status.SUBMITTED
+    stored = services.incident_collector_keys(complaint, complaint.incidents.all())
+    assert told == [stored]
+    assert {"17100001111", "17100002222", "17100003333", "17100004444"} <= set(stored)
+
+
+def test_filing_again_into_an_edited_draft_still_counts_its_older_incidents(logged_in, monkeypatch):
+    logged_in.post(reverse("complaints:create"), filing(incident(0), action="draft"))
+    draft = Complaint.objects.get()
+    told: list[list[str]] = []
+    monkeypatch.setattr(services.hooks, "collectors_changed", lambda keys: told.append(sorted(set(keys))))
+
+    logged_in.post(
+        reverse("complaints:edit", args=[draft.reference]),
+        filing(incident(0, collector_id="17100005555")),
+    )
+
+    draft.refresh_from_db()
+    assert draft.status == Status.SUBMITTED
+    assert told == [["17100001111", "17100005555"]]
