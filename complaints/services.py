@@ -205,7 +205,37 @@ def timeline_log(
     """One timeline entry. What the system says goes in `code` and `params` (rendered in
     each reader's language, see complaints/timeline_text.py); `note` is only for what a
     person typed, shown as typed."""
-    return TimelineEvent.objects.create(
+    event = _timeline_row(
+        complaint,
+        kind=kind,
+        actor=actor,
+        now=now,
+        note=note,
+        code=code,
+        params=params,
+        from_status=from_status,
+        to_status=to_status,
+        internal=internal,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def _timeline_row(
+    complaint: Complaint,
+    *,
+    kind: str,
+    actor: Any,
+    now: datetime,
+    note: str = "",
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    internal: bool = False,
+) -> TimelineEvent:
+    """timeline_log's entry, not saved yet: for writing several in one INSERT."""
+    return TimelineEvent(
         complaint=complaint,
         kind=kind,
         actor=actor,
@@ -282,6 +312,7 @@ def complaint_file(
             complaint=complaint,
             now=now,
             bump=False,  # the submission bumps it, in this transaction
+            log_created=False,  # written with the submission's entry
         )
         # Locked already: a new complaint is seen by nobody before the commit, and a
         # draft being edited was locked by _save_draft. A new complaint's incidents are
@@ -293,6 +324,7 @@ def complaint_file(
             now=now,
             locked=True,
             incidents=added if complaint is None else None,
+            created_by=filer if complaint is None else None,
         )
 
 
@@ -306,10 +338,13 @@ def _save_draft(
     complaint: Complaint | None,
     now: datetime | None,
     bump: bool = True,
+    log_created: bool = True,
 ) -> tuple[Complaint, list[Incident]]:
     """complaint_save_draft's work, in the caller's transaction: the complaint, and the
     incidents it added. `bump`: False when the caller bumps the complaints' version itself
-    in the same transaction (complaint_file, whose submission does)."""
+    in the same transaction (complaint_file, whose submission does); `log_created`: False
+    when the caller writes a new complaint's "created" entry itself (complaint_file, with
+    the submission's, in one INSERT)."""
     now = now or timezone.now()
     incidents = list(incidents)
     # Lengths first, before anything is written; the count once the draft is locked.
@@ -339,7 +374,7 @@ def _save_draft(
     if complaint.summary is None:
         complaint.summary = ""
     complaint.save()
-    if is_new:
+    if is_new and log_created:
         timeline_log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
     new_incidents = []
     numbers = []
@@ -459,11 +494,14 @@ def _transition(
     code: str = "",
     params: dict[str, Any] | None = None,
     incidents: list[Incident] | None = None,
+    created_by: Any = None,
 ) -> Complaint:
     """complaint_transition's work, in the caller's transaction. `locked`: the caller
     holds the row's lock on this very object in this transaction (complaint_file).
     `incidents`: every incident the complaint has, when the caller holds them all (it
-    has just made the complaint and them, in this transaction)."""
+    has just made the complaint and them, in this transaction). `created_by`: the caller
+    has just made the complaint and left its "created" entry to be written here, before
+    this change's, in the same INSERT."""
     now = now or timezone.now()
     if not locked:
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -520,7 +558,7 @@ def _transition(
     complaint.status_changed_at = now
     complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
     versions.bump(COMPLAINTS_VERSION)
-    event = timeline_log(
+    change = _timeline_row(
         complaint,
         kind=TimelineEvent.Kind.STATUS,
         actor=actor,
@@ -531,6 +569,13 @@ def _transition(
         from_status=src,
         to_status=to_status,
     )
+    if created_by is None:
+        change.save(force_insert=True)
+        event = change
+    else:
+        # The two rows timeline_log would write, in their order, in one INSERT.
+        created = _timeline_row(complaint, kind=TimelineEvent.Kind.CREATED, actor=created_by, now=now)
+        _created, event = TimelineEvent.objects.bulk_create([created, change])
     audit_record(actor=actor, action=Action.STATUS_CHANGE, complaint=complaint, detail=to_status)
     # The borrower hears when someone else moved their complaint; a draft's moves are
     # the filer's alone.

@@ -31,6 +31,12 @@ def test_a_filing_is_created_then_submitted_on_its_timeline(logged_in):
     assert complaint.incidents.count() == 2
     kinds = list(complaint.events.order_by("created", "pk").values_list("kind", "to_status"))
     assert kinds == [(TimelineEvent.Kind.CREATED, ""), (TimelineEvent.Kind.STATUS, Status.SUBMITTED)]
+    # Written in one INSERT, but the same rows as one by one: the filer's, at one time.
+    created, submitted = complaint.events.order_by("pk")
+    assert created.actor_id == submitted.actor_id == complaint.filer_id
+    assert created.created == submitted.created == complaint.submitted_at
+    assert (created.note, created.code, created.params, created.from_status) == ("", "", {}, "")
+    assert submitted.from_status == Status.DRAFT and not created.internal and not submitted.internal
 
 
 def test_a_refused_submission_keeps_the_draft_once_with_the_reason(logged_in, monkeypatch):
