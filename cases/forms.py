@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import HarassmentKind, Institution, Lender, Province, Status
@@ -61,15 +62,19 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only confirmed, surviving lenders: a dropdown of every name borrowers typed would grow without end.
         lenders = Lender.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
-        self.fields["lender"].queryset = lenders
-        self.fields["lender"].choices = [("", _("Any"))] + [
-            (b.pk, b.name) for b in lenders.only("pk", "name")
-        ]
         institutions = Institution.objects.filter(merged_into__isnull=True, confirmed=True).order_by("name")
+        # Kept for validating a chosen one; the two lists of names are read in one query.
+        self.fields["lender"].queryset = lenders
         self.fields["funding"].queryset = institutions
-        self.fields["funding"].choices = [("", _("Any"))] + [
-            (i.pk, i.name) for i in institutions.only("pk", "name")
-        ]
+        named: dict[int, list[tuple[int, str]]] = {0: [], 1: []}
+        both = lenders.order_by().annotate(list_no=Value(0)).values_list("list_no", "pk", "name")
+        both = both.union(
+            institutions.order_by().annotate(list_no=Value(1)).values_list("list_no", "pk", "name"), all=True
+        )
+        for list_no, pk, name in both.order_by("list_no", "name"):
+            named[list_no].append((pk, name))
+        self.fields["lender"].choices = [("", _("Any")), *named[0]]
+        self.fields["funding"].choices = [("", _("Any")), *named[1]]
         self.fields["kind"].choices = [("", _("Any")), *list(HarassmentKind.choices)]
         self.fields["province"].choices = [("", _("Any")), *list(Province.choices)]
 
