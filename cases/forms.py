@@ -35,8 +35,13 @@ class QueueFilterForm(forms.Form):
     funding = forms.ModelChoiceField(
         label=_("Funding institution"), required=False, queryset=Institution.objects.none()
     )
-    kind = forms.ChoiceField(label=_("Kind of harassment"), required=False)
-    province = forms.ChoiceField(label=_("Province"), required=False)
+    # Fixed lists, normalised once rather than for every page of the queue.
+    kind = forms.ChoiceField(
+        label=_("Kind of harassment"), required=False, choices=[("", _("Any")), *HarassmentKind.choices]
+    )
+    province = forms.ChoiceField(
+        label=_("Province"), required=False, choices=[("", _("Any")), *Province.choices]
+    )
     assigned = forms.ChoiceField(
         label=_("Assigned"),
         required=False,
@@ -75,8 +80,6 @@ class QueueFilterForm(forms.Form):
             named[list_no].append((pk, name))
         self.fields["lender"].choices = [("", _("Any")), *named[0]]
         self.fields["funding"].choices = [("", _("Any")), *named[1]]
-        self.fields["kind"].choices = [("", _("Any")), *list(HarassmentKind.choices)]
-        self.fields["province"].choices = [("", _("Any")), *list(Province.choices)]
 
     def cleaned_or_defaults(self) -> dict[str, Any]:
         data = dict(self.cleaned_data) if self.is_valid() else dict.fromkeys(self.fields)

@@ -66,7 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.cached_status_counts(
         request.user,
         params,
-        selectors.queue_filter(request.user, {**params, "status": None}, now=now),
+        lambda: selectors.queue_filter(request.user, {**params, "status": None}, now=now),
     )
     # The page's slice of the sorted ids goes into the rows' query as a subquery: only
     # the rows shown get their counts and kinds computed (annotating the whole sorted
