@@ -1,10 +1,12 @@
 """Reads for the advocates' workspace. The queue must cost the same few queries whatever
-the page size: counts come from correlated subqueries, kinds from one prefetch."""
+the page size: a page's rows, with their counts and kinds from correlated subqueries,
+come in one query."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +16,13 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -130,27 +133,32 @@ def _search(text: str) -> Q:
     by_number = Incident.objects.filter(collector_id_normalized=key).order_by().values("complaint_id")
     # The same number among a series' numbers (complaints.IncidentNumber, its own index).
     by_series = IncidentNumber.objects.filter(number=key).order_by().values("complaint_id")
-    tagged = [p.order_by().values("pk").annotate(src=Value(0)) for p in parts]
-    found = (
-        tagged[0]
-        .union(*tagged[1:], by_number.annotate(src=Value(1)), by_series.annotate(src=Value(1)))
-        .order_by("src")
-    )
-    rows = list(found[: _LISTED_MATCHES + 1])
     # A phrase in the text read from screenshots (a collector agency's wording links
-    # cases the way a number does), looked up by its character pairs' index.
-    in_screenshots = complaints_with_text(text, limit=_LISTED_MATCHES) or []
+    # cases the way a number does), looked up by its character pairs' index, in the same
+    # round trip.
+    in_screenshots = complaints_with_text(text, limit=_LISTED_MATCHES)
+    if in_screenshots is not None:
+        parts.append(Complaint.objects.filter(pk__in=in_screenshots))
+    tagged = [p.order_by().values("pk").annotate(src=Value(0)) for p in parts]
+    # Each number's part stops at one more complaint than is listed: a number named in
+    # 5 % of the complaints (`make bench`) is 5,000 rows at 100,000 and 50,000 at a million
+    # to read and deduplicate, for an answer that only needs to know there are too many.
+    for numbered in (by_number, by_series):
+        first = numbered.order_by("complaint_id").distinct()[: _LISTED_MATCHES + 1]
+        tagged.append(Complaint.objects.filter(pk__in=first).order_by().values("pk").annotate(src=Value(1)))
+    found = tagged[0].union(*tagged[1:]).order_by("src")
+    rows = list(found.values_list("pk", "src")[: _LISTED_MATCHES + 1])
     if len(rows) <= _LISTED_MATCHES:
         # A number nobody used yet looks, to the planner's statistics, like one used
         # thousands of times: given a subquery it reads every complaint (55 ms at 100,000).
-        match = Q(pk__in=sorted({row["pk"] for row in rows} | set(in_screenshots)))
+        match = Q(pk__in=sorted({pk for pk, _src in rows}))
     else:
         # Only a collector's number is named this often. Walking the complaints in the
         # page's order and probing the index for each stops after one page of matches.
         match = (
             Q(Exists(by_number.filter(complaint_id=OuterRef("pk"))))
             | Q(Exists(by_series.filter(complaint_id=OuterRef("pk"))))
-            | Q(pk__in=[row["pk"] for row in rows if row["src"] == 0] + in_screenshots)
+            | Q(pk__in=[pk for pk, src in rows if src == 0])
         )
     if reference_like or len(digits) >= 5:
         return match
@@ -167,9 +175,12 @@ def _search(text: str) -> Q:
 _COUNTS_SECONDS = 60
 
 
-def cached_status_counts(user: Any, params: dict[str, Any], qs: QuerySet[Complaint]) -> dict[str, int]:
+def cached_status_counts(
+    user: Any, params: dict[str, Any], complaints: Callable[[], QuerySet[Complaint]]
+) -> dict[str, int]:
     """status_counts for the queue's tabs, cached until a complaint or an incident changes
-    (every service that changes one bumps complaints' data version).
+    (every service that changes one bumps complaints' data version). `complaints` gives
+    the complaints to count, called only when they are counted.
 
     Counting every open complaint by status was the queue's costliest query at 100,000
     complaints (`make bench`), and it is the same for every page of the same filters.
@@ -184,14 +195,16 @@ def cached_status_counts(user: Any, params: dict[str, Any], qs: QuerySet[Complai
             ),
         )
         for name, value in params.items()
-        if name not in ("status", "sort", "per_page", "match")
+        # Unset filters are None in an unbound form and "" or False in a bound one: the
+        # queue as it opens and its second page share one entry.
+        if name not in ("status", "sort", "per_page", "match") and value not in (None, "", False, [])
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
     version = versions.version(COMPLAINTS_VERSION)
     key = f"cases:queue-counts:{version}:{user.pk}:{digest}"
     counts = cache.get(key)
     if counts is None:
-        counts = status_counts(qs)
+        counts = status_counts(complaints())
         cache.set(key, counts, _COUNTS_SECONDS)
     return counts
 
@@ -203,47 +216,85 @@ def status_counts(qs: QuerySet[Complaint]) -> dict[str, int]:
     return counts
 
 
-def queue_rows_for(ids: list[int]) -> list[Complaint]:
-    """The queue rows for one page of ids, in that order, with their counts and kinds."""
-    rows = {c.pk: c for c in queue_page_rows(Complaint.objects.filter(pk__in=ids), "recent")}
-    kinds: dict[int, list[str]] = {pk: [] for pk in rows}
-    # Distinct kinds as bare pairs, first seen first: loading every incident of 50 cases as
-    # objects cost more than the rest of the page (`make bench`).
-    pairs = (
-        Incident.objects.filter(complaint__in=ids)
-        .values_list("complaint_id", "kind")
-        .annotate(first=Min("occurred_at"))
-        .order_by("complaint_id", "first", "kind")
-    )
-    for complaint_id, kind, _first in pairs:
-        kinds[complaint_id].append(kind)
-    for pk, complaint in rows.items():
-        complaint.kind_codes = kinds[pk]
-    return [rows[pk] for pk in ids if pk in rows]
+class _KindsInOrder(Func):
+    """The kinds of a complaint's incidents as one string, one entry per incident, in the
+    order they happened: "threats,insults,threats". Its length is the incident count, and
+    its first occurrences are the row's kinds, so one correlated subquery gives both (a
+    query of its own per page used to load every (complaint, kind) pair with its date)."""
+
+    output_field = TextField()
+
+    def __init__(self) -> None:
+        super().__init__(F("pk"))
+
+    def _parts(self, compiler: Any, connection: Any) -> tuple[dict[str, str], list[Any]]:
+        pk_sql, params = compiler.compile(self.source_expressions[0])
+        meta = Incident._meta
+        names = {
+            "table": meta.db_table,
+            "complaint": meta.get_field("complaint").column,
+            "kind": meta.get_field("kind").column,
+            "occurred": meta.get_field("occurred_at").column,
+        }
+        return {**{k: connection.ops.quote_name(v) for k, v in names.items()}, "pk": pk_sql}, list(params)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        # SQLite before 3.44 has no ORDER BY inside an aggregate: it concatenates in the
+        # order of an ordered subquery, which it does not flatten into an aggregate.
+        names, params = self._parts(compiler, connection)
+        return _KINDS_ORDERED_SUBQUERY.format(**names), params
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        names, params = self._parts(compiler, connection)
+        return _KINDS_ORDERED_AGGREGATE.format(**names), params
 
 
-def queue_page_rows(qs: QuerySet[Complaint], sort: str) -> QuerySet[Complaint]:
-    return (
-        qs.select_related("lender", "assignee")
-        # Only what a row shows: whole rows of complaints, lenders and users (summaries,
-        # password hashes) cost more to load than the queries took.
-        .only(
-            "reference",
-            "status",
-            "status_changed_at",
-            "submitted_at",
-            "next_due_at",
-            "waiting_for_borrower_since",
-            "lender__name",
-            "assignee__username",
-            "assignee__display_name",
-        )
+# Filled with quoted names from the model and the outer column as Django compiled it.
+_KINDS_ORDERED_AGGREGATE = (
+    "(SELECT string_agg(U9.{kind}, ',' ORDER BY U9.{occurred}, U9.{kind})"
+    " FROM {table} U9 WHERE U9.{complaint} = {pk})"
+)
+_KINDS_ORDERED_SUBQUERY = (
+    "(SELECT group_concat(k.{kind}, ',') FROM (SELECT U9.{kind} FROM {table} U9"
+    " WHERE U9.{complaint} = {pk} ORDER BY U9.{occurred}, U9.{kind}) k)"
+)
+
+
+def queue_rows(page_ids: QuerySet[Any] | list[int], sort: str) -> list[dict[str, Any]]:
+    """The queue rows of one page, in the page's order, as plain values: what a row shows,
+    with `incident_count`, `evidence_count` and `kind_codes` (distinct, first seen first).
+
+    `page_ids` is the page's slice of the sorted ids, as a query: it goes into this one
+    as a subquery, so the page costs one round trip (it was three: the ids, the rows, the
+    kinds), and only the rows of the page get their counts computed. Values rather than
+    model instances: building 50 complaints with their lenders and assignees took longer
+    than the query."""
+    rows = list(
+        Complaint.objects.filter(pk__in=page_ids)
         .annotate(
-            incident_count=_count(Incident, complaint=OuterRef("pk")),
+            incident_kinds=_KindsInOrder(),
             evidence_count=_count(Evidence, complaint=OuterRef("pk")),
         )
         .order_by(*SORTS.get(sort, SORTS["recent"]))
+        .values(
+            "reference",
+            "status",
+            "next_due_at",
+            "waiting_for_borrower_since",
+            "lender__name",
+            "assignee_id",
+            "assignee__username",
+            "assignee__display_name",
+            "incident_kinds",
+            "evidence_count",
+        )
     )
+    for row in rows:
+        # Kind codes are slugs: a comma never occurs in one.
+        every = row["incident_kinds"].split(",") if row["incident_kinds"] is not None else []
+        row["incident_count"] = len(every)
+        row["kind_codes"] = list(dict.fromkeys(every))
+    return rows
 
 
 def collector_summary(key: str) -> CollectorProfile:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import wraps
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -66,10 +66,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = selectors.cached_status_counts(
         request.user,
         params,
-        selectors.queue_filter(request.user, {**params, "status": None}, now=now),
+        lambda: selectors.queue_filter(request.user, {**params, "status": None}, now=now),
     )
-    # Page through bare ids first; only the rows shown get their counts and kinds computed.
-    # Annotating before the LIMIT made the database count incidents of every matching case.
+    # The page's slice of the sorted ids goes into the rows' query as a subquery: only
+    # the rows shown get their counts and kinds computed (annotating the whole sorted
+    # queue made the database count incidents of every matching case), in one round trip.
     ordered_ids = filtered.order_by(
         *selectors.SORTS.get(params["sort"], selectors.SORTS["recent"])
     ).values_list("pk", flat=True)
@@ -79,7 +80,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         n for status, n in counts.items() if not params["status"] or status in params["status"]
     )
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = _with_labels(selectors.queue_rows_for(list(page.object_list)), now=now)
+    rows = selectors.queue_rows(page.object_list, params["sort"]) if paginator.count else []
+    page.object_list = _queue_rows(rows, now=now)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -96,26 +98,70 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _with_labels(rows: list[Any], *, now: datetime) -> list[Any]:
+class QueueRow(NamedTuple):
+    """What one queue row shows, and nothing else: the rows' fragment is keyed by these
+    values, which are plain data and cheap to digest (digesting the loaded complaints,
+    lenders and users field by field took a tenth of the page's time)."""
+
+    reference: str
+    lender_name: str
+    status: str
+    kind_labels: tuple[str, ...]
+    incident_count: int
+    evidence_count: int
+    assignee: str
+    waiting: bool
+    due_on: date | None
+    due_text: str
+    overdue: bool
+    due_estimate: bool
+
+
+def _queue_rows(rows: list[dict[str, Any]], *, now: datetime) -> list[QueueRow]:
     """What each queue row says about its incidents and its deadline, worked out here once
     per page rather than by template filters once per row (a third of the queue's time)."""
     kind_labels = {code: str(label) for code, label in HarassmentKind.choices}
     today = now.astimezone(CHINA_TZ).date()
+    estimates: dict[int, bool] = {}  # by the deadline's year: the holiday schedules
+    shown = []
     for row in rows:
-        row.kind_labels = [kind_labels.get(code, code) for code in row.kind_codes]
-        row.overdue = row.next_due_at is not None and row.next_due_at < now
-        if row.next_due_at is not None:
+        due, due_on, due_text, overdue, estimate = row["next_due_at"], None, "", False, False
+        if due is not None:
+            overdue = due < now
             # Deadlines end at midnight China time: whole days are what a borrower counts.
-            days = (row.next_due_at.astimezone(CHINA_TZ).date() - today).days
-            row.due_estimate = bool(workdays.estimate_reason(row.next_due_at))
-            if row.overdue:
+            china_day = due.astimezone(CHINA_TZ).date()
+            days = (china_day - today).days
+            if china_day.year not in estimates:
+                estimates[china_day.year] = bool(workdays.estimate_reason(due))
+            estimate = estimates[china_day.year]
+            if overdue:
                 n = max(-days, 1)
-                row.due_text = ngettext("overdue by %(n)d day", "overdue by %(n)d days", n) % {"n": n}
+                due_text = ngettext("overdue by %(n)d day", "overdue by %(n)d days", n) % {"n": n}
             elif days == 0:
-                row.due_text = _("due today")
+                due_text = _("due today")
             else:
-                row.due_text = ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
-    return rows
+                due_text = ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
+            due_on = timezone.localtime(due).date()  # as the date filter showed it
+        shown.append(
+            QueueRow(
+                reference=row["reference"],
+                lender_name=row["lender__name"],
+                status=row["status"],
+                kind_labels=tuple(kind_labels.get(code, code) for code in row["kind_codes"]),
+                incident_count=row["incident_count"],
+                evidence_count=row["evidence_count"],
+                # As User.__str__ says it.
+                assignee=(row["assignee__display_name"] or row["assignee__username"])
+                if row["assignee_id"]
+                else "",
+                waiting=row["waiting_for_borrower_since"] is not None,
+                due_on=due_on,
+                due_text=due_text,
+                overdue=overdue,
+                due_estimate=estimate,
+            )
+        )
+    return shown
 
 
 def _back(complaint: Any, anchor: str = "case-panel") -> HttpResponse:

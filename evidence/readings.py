@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -464,9 +464,10 @@ def proposal_dismiss(*, proposal: Proposal, actor: Any, now: datetime | None = N
 # Search ------------------------------------------------------------------------------
 
 
-def complaints_with_text(phrase: str, *, limit: int) -> list[int] | None:
+def complaints_with_text(phrase: str, *, limit: int) -> QuerySet[Any] | None:
     """Ids of complaints whose screenshots hold `phrase` (spaces and case aside), at most
-    `limit` + 1 of them; None when the phrase is too short to look up by its pairs."""
+    `limit` + 1 of them, as a query to put inside another (the queue's search: one round
+    trip fewer); None when the phrase is too short to look up by its pairs."""
     folded = search_text(phrase)
     pairs = sorted({folded[i : i + 2] for i in range(len(folded) - 1)})
     if not pairs:
@@ -474,16 +475,14 @@ def complaints_with_text(phrase: str, *, limit: int) -> list[int] | None:
     # A few pairs spread over the phrase narrow it enough; the text check does the rest.
     step = max(1, len(pairs) // 6)
     chosen = pairs[::step][:6]
-    candidates = list(
+    candidates = (
         ReadingGram.objects.filter(gram__in=chosen)
         .values("complaint_id")
         .annotate(n=Count("gram", distinct=True))
         .filter(n=len(chosen))
         .values_list("complaint_id", flat=True)[: limit * 4 + 1]
     )
-    if not candidates:
-        return []
-    return list(
+    return (
         Reading.objects.filter(evidence__complaint_id__in=candidates, search_text__contains=folded)
         .values_list("evidence__complaint_id", flat=True)
         .distinct()[: limit + 1]

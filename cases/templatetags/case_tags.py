@@ -21,6 +21,8 @@ def add_class(field: Any, css: str) -> Any:
             isinstance(label, (list, tuple)) for _key, label in choices
         ):
             return _select(field, css)
+        if type(field.field.widget) is forms.TextInput:
+            return _text_input(field, css)
         return field.as_widget(attrs={"class": css})
     return field
 
@@ -43,6 +45,29 @@ def _select(field: BoundField, css: str) -> SafeString:
         ),
     )
     return format_html('<select name="{}"{}>{}</select>', field.html_name, flatatt(attrs), options)
+
+
+def _text_input(field: BoundField, css: str) -> SafeString:
+    """A text box exactly as Django's widget renders it (attributes in its order), without
+    its template: the queue's search box is rendered on every view, outside the cached
+    filters, and the template cost more than the rest of the box."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs({"class": css}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    value = widget.format_value(field.value())
+    shown = [("value", value)] if value is not None else []
+    # As django/forms/widgets/attrs.html: False leaves an attribute out, True is bare.
+    rendered = format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if v is True else format_html(' {}="{}"', name, str(v)),)
+            for name, v in [*shown, *widget.build_attrs(widget.attrs, attrs).items()]
+            if v is not False
+        ),
+    )
+    return format_html('<input type="{}" name="{}"{}>', widget.input_type, field.html_name, rendered)
 
 
 @register.inclusion_tag("cases/_bar_chart.html")

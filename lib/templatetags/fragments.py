@@ -19,7 +19,8 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,10 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
+# Values whose repr says all they render as (exact types: a subclass may render otherwise).
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, date, datetime, time})
+
+
 class _Shown:
     """What a list of values shows, as nested tuples whose repr is the same whenever the
     values would render the same. Each model instance is described once: the rows loaded
@@ -74,6 +79,8 @@ class _Shown:
         self.seen: dict[int, int] = {}
 
     def __call__(self, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
         if isinstance(value, Model):
             return self.instance(value)
         if isinstance(value, BaseForm):
@@ -85,7 +92,8 @@ class _Shown:
         if isinstance(value, QuerySet):
             return tuple(self(v) for v in value)
         if isinstance(value, (list, tuple)):
-            return tuple(self(v) for v in value)
+            # Plain values inline: a page of rows as tuples is a few thousand of them.
+            return tuple(v if type(v) in _PLAIN else self(v) for v in value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return tuple(self(getattr(value, f.name)) for f in dataclasses.fields(value))
         return value

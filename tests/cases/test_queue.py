@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from complaints.models import HarassmentKind, Province, Status
+from complaints.models import Complaint, HarassmentKind, Province, Status
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +278,153 @@ def test_the_tab_counts_follow_a_status_change_at_once(client, advocate):
 
     counts = client.get(reverse("cases:queue")).context["counts"]
     assert (counts["submitted"], counts["under_review"]) == (0, 1)
+
+
+def _row_html(html: str, reference: str) -> str:
+    start = html.index(f'<span class="reference">{reference}</span>')
+    return html[start : html.index("</a>", start)]
+
+
+def test_a_row_lists_each_kind_once_in_the_order_they_first_happened(client, advocate):
+    complaint = ComplaintFactory(status=Status.SUBMITTED)
+    now = timezone.now()
+    IncidentFactory(complaint=complaint, kind=HarassmentKind.INSULTS, occurred_at=now - timedelta(days=2))
+    IncidentFactory(complaint=complaint, kind=HarassmentKind.THREATS, occurred_at=now - timedelta(days=3))
+    IncidentFactory(complaint=complaint, kind=HarassmentKind.INSULTS, occurred_at=now - timedelta(days=1))
+    # The same moment: by kind, as the database sorts the codes.
+    IncidentFactory(complaint=complaint, kind=HarassmentKind.VISIT, occurred_at=now - timedelta(days=3))
+    ComplaintFactory(status=Status.SUBMITTED)  # no incidents: no kinds, a count of 0
+    client.force_login(advocate)
+
+    rows = client.get(reverse("cases:queue"), headers={"Accept-Language": "en"}).context["page"].object_list
+
+    by_reference = {row.reference: row for row in rows}
+    assert by_reference[complaint.reference].kind_labels == (
+        str(HarassmentKind.THREATS.label),
+        str(HarassmentKind.VISIT.label),
+        str(HarassmentKind.INSULTS.label),
+    )
+    assert by_reference[complaint.reference].incident_count == 4
+    assert [
+        (row.kind_labels, row.incident_count) for row in rows if row.reference != complaint.reference
+    ] == [((), 0)]
+
+
+@pytest.mark.parametrize(
+    "change", ["incident", "evidence", "status", "assignee", "assignee_name", "deadline"]
+)
+def test_a_changed_complaint_shows_in_its_row_at_once(client, advocate, change):
+    """The rows are cached as HTML under the values they show: any change to one of them
+    must be a new entry, whatever code made the change."""
+    from evidence.models import Evidence
+
+    complaint = ComplaintFactory(status=Status.SUBMITTED)
+    IncidentFactory(complaint=complaint, kind=HarassmentKind.THREATS)
+    client.force_login(advocate)
+    url = reverse("cases:queue")
+    client.get(url, headers={"Accept-Language": "en"})  # fills the cache
+    before = _row_html(
+        client.get(url, headers={"Accept-Language": "en"}).content.decode(), complaint.reference
+    )
+
+    if change == "incident":
+        IncidentFactory(complaint=complaint, kind=HarassmentKind.NIGHT_CALLS)
+    elif change == "evidence":
+        Evidence.objects.create(
+            complaint=complaint,
+            kind=Evidence.Kind.IMAGE,
+            original_name="a.png",
+            extension=".png",
+            content_type="image/png",
+            size=100,
+            sha256="a1" * 32,
+            file="evidence/test/original.png",
+        )
+    elif change == "status":
+        Complaint.objects.filter(pk=complaint.pk).update(status=Status.WAITING_LENDER)
+    elif change == "assignee":
+        Complaint.objects.filter(pk=complaint.pk).update(assignee=advocate)
+    elif change == "assignee_name":
+        Complaint.objects.filter(pk=complaint.pk).update(assignee=advocate)
+        client.get(url, headers={"Accept-Language": "en"})  # cached with the old name
+        type(advocate).objects.filter(pk=advocate.pk).update(display_name="Roberta")
+    elif change == "deadline":
+        Complaint.objects.filter(pk=complaint.pk).update(next_due_at=timezone.now() + timedelta(days=5))
+    after = _row_html(
+        client.get(url, headers={"Accept-Language": "en"}).content.decode(), complaint.reference
+    )
+
+    expected = {
+        "incident": "Incidents 2",
+        "evidence": "Files 1",
+        "status": str(Status.WAITING_LENDER.label),
+        "assignee": "Assigned to Bob",
+        "assignee_name": "Assigned to Roberta",
+        "deadline": "in 5 days",
+    }[change]
+    assert expected not in before
+    assert expected in after
+
+
+def test_a_page_of_rows_is_one_query(client, advocate):
+    """The page's ids, its rows, their counts and their kinds come in one query; the two
+    dropdowns of lenders and funders in another."""
+    for _ in range(30):
+        IncidentFactory(complaint=ComplaintFactory(status=Status.SUBMITTED))
+    client.force_login(advocate)
+    client.get(reverse("cases:queue"))  # the session, and the counts cached
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("cases:queue"), {"page": 2})
+
+    assert len(response.context["page"].object_list) == 5
+    complaints = [q["sql"] for q in ctx.captured_queries if "complaints_complaint" in q["sql"]]
+    incidents = [q["sql"] for q in ctx.captured_queries if "complaints_incident" in q["sql"]]
+    assert len(complaints) == 1
+    assert incidents == complaints
+    named = [q["sql"] for q in ctx.captured_queries if "complaints_institution" in q["sql"]]
+    assert len(named) == 1 and "complaints_lender" in named[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "waiting_lender", "sort": "due", "per_page": 50},
+        {},
+        {"q": "171 0000 0001"},
+    ],
+    ids=["filtered", "as-it-opens", "collector-number"],
+)
+def test_the_bench_pages_cost_the_same_few_queries_as_data_grows(client, advocate, query):
+    """Issue 20: the queue's two shapes and a search by a collector's number, as
+    `make bench` loads them (7, 7 and 9 queries before; PostgreSQL adds none)."""
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            complaint = ComplaintFactory(
+                status=Status.WAITING_LENDER if i % 2 else Status.SUBMITTED,
+                assignee=advocate if i % 3 else None,
+                next_due_at=timezone.now() + timedelta(days=i % 9) if i % 4 else None,
+            )
+            IncidentFactory(complaint=complaint, collector_id_normalized="17100000001")
+            IncidentFactory(complaint=complaint, kind=HarassmentKind.THREATS)
+
+    client.force_login(advocate)
+    url = reverse("cases:queue")
+
+    def measure() -> int:
+        client.get(url, query)  # as on a server: the tab counts cached
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, query)
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    grow(3)
+    small = measure()
+    grow(60)
+    large = measure()
+
+    # The session and its user (the session is a database row in tests, Redis on a
+    # server), the dropdowns' names, the page of rows; a search adds one lookup of what
+    # it names (references, phones, numbers and the screenshots that show it).
+    assert small == large == (5 if query.get("q") else 4)
