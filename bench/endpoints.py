@@ -81,7 +81,7 @@ def endpoints(seed: dict[str, Any]) -> list[Endpoint]:
         Endpoint("inbox", "/notifications/", "borrower", "borrower's notifications (reminders)"),
         Endpoint(
             "letter_wait",
-            f"/complaints/{f['complaint']}/letters/{f['letter_target']}/letter.pdf",
+            f"/regulators/complaints/{f['complaint']}/letters/{f['letter_target']}/letter.pdf",
             "borrower",
             "the letter PDF asked for while a worker renders it: the page that waits",
         ),

@@ -12,10 +12,10 @@ from bench.run import XL_PAGES, goals
 
 SEED = {
     "featured": {
-        "complaint": "TS-1",
+        "complaint": "WKDJT-RFRE0",
         "collector_typed": "171 0000 0001",
         "collector": "17100000001",
-        "search_reference": "TS-2",
+        "search_reference": "5DF0B-YGD15",
         "letter_target": "lender-1",
     }
 }
@@ -103,3 +103,21 @@ def test_the_flat_pages_are_judged_at_xl_only_when_xl_was_run():
     judged = {g["what"] for g in goals(report)}
     assert not any("at XL" in what or "S, L and XL" in what for what in judged)
     assert set(XL_PAGES) <= set(report["endpoints"])
+
+
+def test_every_page_the_bench_loads_is_a_page_of_the_project():
+    """A wrong path would be measured as a fast 404 (the bench checks the status only on
+    the seeded data, after an hour of seeding at XL)."""
+    from urllib.parse import urlsplit
+
+    from django.urls import resolve
+
+    for ep in endpoints(SEED):
+        match = resolve(urlsplit(ep.path).path)
+        assert match.func.__module__.split(".")[0] in {
+            "cases",
+            "complaints",
+            "regulators",
+            "escalations",
+            "notifications",
+        }, ep
