@@ -1220,7 +1220,7 @@ def print_table(report: dict[str, Any]) -> None:
         print(
             f"Reminder sweep at L: not finished within {m['timed_out_after_s']} s; steps done: {m['steps']}"
         )
-    print("\nGoals (issue 8, at L):")
+    print("\nGoals (issues 8 and 20, at L unless named):")
     for g in report["goals"]:
         mark = {True: "met", False: "MISSED", None: "not measured"}[g["met"]]
         print(f"  {mark:<13}{g['what']}: {g['measured']} (goal {g['goal']})")
