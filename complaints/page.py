@@ -28,7 +28,7 @@ from lib.china import CHINA_TZ, china_day
 from lib.templatetags.fragments import fragment_key
 
 from . import permissions, workflow
-from .models import Complaint, Status
+from .models import Complaint, Status, registry_revision_of
 
 # (request, complaint, the context so far) -> keys to add to it. A section may also return
 # `fresh_until`, the moment its part of the page starts to read differently with no row
@@ -215,7 +215,12 @@ def body_key(request: HttpRequest, complaint: Complaint) -> str:
     names = sorted({PEOPLE_VERSION, *(n for _section, section_names in _versions for n in section_names)})
     shared = tuple(zip(names, versions.many(names), strict=True))
     today = china_day(timezone.now())
-    return fragment_key("complaint-page", [code_release(), complaint, viewer, shared, today], csrf=True)
+    # The institutions behind the brand (its funders, its operator) move one revision of
+    # their own (complaints.models.RegistryRevision), read with the complaint's row.
+    registry = registry_revision_of(complaint)
+    return fragment_key(
+        "complaint-page", [code_release(), complaint, registry, viewer, shared, today], csrf=True
+    )
 
 
 def _next_china_midnight(now: datetime) -> datetime:

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest
 from accounts.permissions import is_admin, is_caseworker
 
 from . import workflow
-from .models import Complaint, Status
+from .models import Complaint, Status, registry_revision
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -41,7 +41,13 @@ def get_complaint_for_user(request: HttpRequest, reference: str) -> Complaint:
 
     404 rather than 403: a stranger must not learn that a reference exists.
     """
-    qs = visible_complaints(request.user).select_related("lender", "funding_institution", "filer", "assignee")
+    qs = (
+        visible_complaints(request.user)
+        .select_related("lender", "funding_institution", "filer", "assignee")
+        # The page and the letters are cached under it (complaints/revisions.py): read
+        # with the row rather than by a query of its own.
+        .annotate(registry_revision=registry_revision())
+    )
     try:
         return qs.get(reference=reference.upper())
     except Complaint.DoesNotExist:

@@ -39,6 +39,7 @@ from complaints.models import (
     Institution,
     Lender,
     Outcome,
+    registry_revision_of,
 )
 from complaints.page import code_release
 from complaints.services import ComplaintError
@@ -430,6 +431,7 @@ def _generated_key(*, complaint: Complaint, target: LetterTarget, viewer: Any, n
             complaint.lender,
             complaint.funding_institution,
             complaint.filer,
+            registry_revision_of(complaint),
             target.key,
             target.regulator,
             target.institution,

@@ -186,14 +186,28 @@ def test_it_forgets_a_deleted_advocate_on_the_timeline(client, borrower, case):
     assert after.count("援助人员") < before.count("援助人员")
 
 
-def test_a_new_funder_of_the_brand_moves_the_revision(case):
-    start = revision(case)
+def test_a_funder_of_the_brand_shows_at_once_without_touching_every_complaint(client, borrower, case):
+    """The institutions behind a brand move the registry's one revision, not the revision of
+    each of their complaints (thousands of rows rewritten for one edit)."""
+    from complaints.models import Institution, RegistryRevision
 
-    link = BrandFunder.objects.create(brand=case.lender, institution=InstitutionFactory())
-    assert revision(case) == start + 1
+    start, registry = revision(case), RegistryRevision.objects.get(pk=1).revision
+    before = cached_twice(client, borrower, case)
 
+    link = BrandFunder.objects.create(
+        brand=case.lender, institution=InstitutionFactory(name="某某新消费金融有限公司")
+    )
+    added = seen(client, borrower, case)
+    Institution.objects.filter(pk=link.institution_id).update(name="某某改名消费金融有限公司")
+    renamed = seen(client, borrower, case)
     BrandFunder.objects.filter(pk=link.pk).delete()
-    assert revision(case) == start + 2
+    removed = seen(client, borrower, case)
+
+    assert revision(case) == start
+    assert RegistryRevision.objects.get(pk=1).revision >= registry + 3
+    assert "某某新消费金融有限公司" not in before and "某某新消费金融有限公司" in added
+    assert "某某改名消费金融有限公司" in renamed
+    assert "某某改名消费金融有限公司" not in removed
 
 
 def test_a_change_to_another_complaint_leaves_this_one_cached(client, borrower, case):
