@@ -815,10 +815,15 @@ def registry_revision() -> Subquery:
     return Subquery(RegistryRevision.objects.filter(pk=1).values("revision")[:1])
 
 
-def registry_revision_of(complaint: Complaint) -> int | None:
+def registry_revision_of(complaint: Complaint) -> int:
     revision = getattr(complaint, "registry_revision", None)
     if revision is None:
-        revision = RegistryRevision.objects.filter(pk=1).values_list("revision", flat=True).first()
+        # Loaded without it, or the row is gone (a flush empties every table): made anew,
+        # so that the triggers have a row to move again.
+        revision = RegistryRevision.objects.get_or_create(pk=1)[0].revision
+        # Keys made from the row's loaded values then match those of the next request,
+        # which reads it with the row.
+        complaint.registry_revision = revision
     return revision
 
 
