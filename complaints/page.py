@@ -7,14 +7,10 @@ section may use what an earlier one worked out (the escalations use the route).
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import prefetch_related_objects
@@ -25,7 +21,7 @@ from django.utils import timezone
 from accounts.models import PEOPLE_VERSION
 from lib import versions
 from lib.china import CHINA_TZ, china_day
-from lib.templatetags.fragments import fragment_key
+from lib.templatetags.fragments import code_release, fragment_key
 
 from . import permissions, workflow
 from .models import Complaint, Status, registry_revision_of
@@ -180,27 +176,6 @@ TEMPLATE = "complaints/complaint_detail.html"
 # The {% page_part %} names every viewer's page has (caseworkers' also "panel"): a body is
 # cached only whole.
 PARTS = frozenset({"main", "side"})
-
-
-@functools.cache
-def code_release() -> str:
-    """Changes with the project's code (lib and every app of ours, whichever of them
-    builds a part of the body): after a deploy, no body built by the old code is used. The
-    fragments' release covers the templates and translations."""
-    base = Path(settings.BASE_DIR)
-    folders = {Path(versions.__file__).parent}
-    folders |= {
-        Path(app.path)
-        for app in apps.get_app_configs()
-        # Ours, not the libraries of a virtualenv that may live in the checkout.
-        if Path(app.path).is_relative_to(base) and "site-packages" not in Path(app.path).parts
-    }
-    digest = hashlib.sha256()
-    for folder in sorted(folders):
-        for path in sorted(folder.rglob("*.py")):
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 def body_key(request: HttpRequest, complaint: Complaint) -> str:

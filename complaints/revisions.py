@@ -16,8 +16,9 @@ revisions of seeded complaints stay 0, which is right for rows that nothing has 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import migrations
 
@@ -47,12 +48,8 @@ def _name(link: Link) -> str:
 
 
 def _on_update(link: Link) -> str:
-    """The condition of an UPDATE: the complaints of the row before and after. When it
-    names the row only by its id, which never changes, before and after are the same
-    complaints, and one condition lets the database use its indexes (an OR of two
-    subqueries would read every complaint)."""
-    if set(re.findall(r"ROW\.(\w+)", link.where)) == {"id"}:
-        return link.where.replace("ROW.", "NEW.")
+    """The condition of an UPDATE: the complaints of the row before and after (a row moved
+    to another complaint changes both pages)."""
     old, new = link.where.replace("ROW.", "OLD."), link.where.replace("ROW.", "NEW.")
     return f"({old}) OR ({new})"
 
@@ -66,7 +63,6 @@ def _sqlite_create(link: Link) -> list[str]:
     old, new = link.where.replace("ROW.", "OLD."), link.where.replace("ROW.", "NEW.")
     return [
         f"CREATE TRIGGER {name}_insert AFTER INSERT ON {link.table} BEGIN {_bump(new)} END",
-        # A row moved to another complaint changes both pages.
         f"CREATE TRIGGER {name}_update AFTER UPDATE ON {link.table} BEGIN {_bump(_on_update(link))} END",
         f"CREATE TRIGGER {name}_delete AFTER DELETE ON {link.table} BEGIN {_bump(old)} END",
     ]
@@ -139,57 +135,46 @@ def _registry_postgresql_drop(table: str) -> list[str]:
     ]
 
 
-class RegistryTriggers(migrations.RunPython):
-    """Installs (and on reverse removes) the triggers that move the registry's single
-    revision (complaints.models.RegistryRevision) whenever a row of these tables changes."""
+class _Triggers(migrations.RunPython):
+    """Installs (and on reverse removes) triggers on some tables, one statement list per
+    item from the builders of the database's vendor (`CREATE` and `DROP`)."""
 
-    def __init__(self, *tables: str) -> None:
-        self.tables = tables
+    CREATE: dict[str, Callable[[Any], list[str]]] = {}
+    DROP: dict[str, Callable[[Any], list[str]]] = {}
+
+    def __init__(self, *items: Any) -> None:
+        self.items = items
         super().__init__(self._create, self._drop)
 
-    def deconstruct(self) -> tuple[str, list[str], dict[str, object]]:
-        return (self.__class__.__qualname__, list(self.tables), {})
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, object]]:
+        return (self.__class__.__qualname__, list(self.items), {})
 
-    def _run(self, schema_editor: object, builders: dict[str, object]) -> None:
-        vendor = schema_editor.connection.vendor  # type: ignore[attr-defined]
-        build = builders.get(vendor)
-        if build is None:
-            raise NotImplementedError(f"the registry revision needs triggers written for {vendor}")
-        for table in self.tables:
-            for statement in build(table):  # type: ignore[operator]
-                schema_editor.execute(statement, params=None)  # type: ignore[attr-defined]
+    def _run(self, schema_editor: Any, builders: dict[str, Callable[[Any], list[str]]]) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor not in builders:
+            raise NotImplementedError(f"{type(self).__name__} has no triggers written for {vendor}")
+        for item in self.items:
+            for statement in builders[vendor](item):
+                schema_editor.execute(statement, params=None)
 
-    def _create(self, apps: object, schema_editor: object) -> None:
-        self._run(
-            schema_editor, {"sqlite": _registry_sqlite_create, "postgresql": _registry_postgresql_create}
-        )
+    def _create(self, apps: Any, schema_editor: Any) -> None:
+        self._run(schema_editor, self.CREATE)
 
-    def _drop(self, apps: object, schema_editor: object) -> None:
-        self._run(schema_editor, {"sqlite": _registry_sqlite_drop, "postgresql": _registry_postgresql_drop})
+    def _drop(self, apps: Any, schema_editor: Any) -> None:
+        self._run(schema_editor, self.DROP)
 
 
-class RevisionTriggers(migrations.RunPython):
-    """Installs (and on reverse removes) the triggers that bump the revision of the
-    complaints a row of each linked table belongs to."""
+class RegistryTriggers(_Triggers):
+    """The triggers that move the registry's single revision (complaints.models.
+    RegistryRevision) whenever a row of these tables changes: RegistryTriggers(*tables)."""
 
-    def __init__(self, *links: Link) -> None:
-        self.links = links
-        super().__init__(self._create, self._drop)
+    CREATE = {"sqlite": _registry_sqlite_create, "postgresql": _registry_postgresql_create}
+    DROP = {"sqlite": _registry_sqlite_drop, "postgresql": _registry_postgresql_drop}
 
-    def deconstruct(self) -> tuple[str, list[Link], dict[str, object]]:
-        return (self.__class__.__qualname__, list(self.links), {})
 
-    def _run(self, schema_editor: object, builders: dict[str, object]) -> None:
-        vendor = schema_editor.connection.vendor  # type: ignore[attr-defined]
-        build = builders.get(vendor)
-        if build is None:
-            raise NotImplementedError(f"complaint revisions need triggers written for {vendor}")
-        for link in self.links:
-            for statement in build(link):  # type: ignore[operator]
-                schema_editor.execute(statement, params=None)  # type: ignore[attr-defined]
+class RevisionTriggers(_Triggers):
+    """The triggers that bump the revision of the complaints a row of each linked table
+    belongs to: RevisionTriggers(*links)."""
 
-    def _create(self, apps: object, schema_editor: object) -> None:
-        self._run(schema_editor, {"sqlite": _sqlite_create, "postgresql": _postgresql_create})
-
-    def _drop(self, apps: object, schema_editor: object) -> None:
-        self._run(schema_editor, {"sqlite": _sqlite_drop, "postgresql": _postgresql_drop})
+    CREATE = {"sqlite": _sqlite_create, "postgresql": _postgresql_create}
+    DROP = {"sqlite": _sqlite_drop, "postgresql": _postgresql_drop}

@@ -207,12 +207,12 @@ def timeline_log(
     person typed, shown as typed."""
     event = _timeline_row(
         complaint,
+        now=now,
+        params=params,
         kind=kind,
         actor=actor,
-        now=now,
         note=note,
         code=code,
-        params=params,
         from_status=from_status,
         to_status=to_status,
         internal=internal,
@@ -222,31 +222,10 @@ def timeline_log(
 
 
 def _timeline_row(
-    complaint: Complaint,
-    *,
-    kind: str,
-    actor: Any,
-    now: datetime,
-    note: str = "",
-    code: str = "",
-    params: dict[str, Any] | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    internal: bool = False,
+    complaint: Complaint, *, now: datetime, params: dict[str, Any] | None = None, **fields: Any
 ) -> TimelineEvent:
     """timeline_log's entry, not saved yet: for writing several in one INSERT."""
-    return TimelineEvent(
-        complaint=complaint,
-        kind=kind,
-        actor=actor,
-        note=note,
-        code=code,
-        params=params or {},
-        from_status=from_status,
-        to_status=to_status,
-        internal=internal,
-        created=now,
-    )
+    return TimelineEvent(complaint=complaint, created=now, params=params or {}, **fields)
 
 
 def case_activity_emit(

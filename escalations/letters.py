@@ -41,13 +41,12 @@ from complaints.models import (
     Outcome,
     registry_revision_of,
 )
-from complaints.page import code_release
 from complaints.services import ComplaintError
 from evidence.models import Evidence
 from lib import versions
 from lib.china import CHINA_TZ, china_day
 from lib.phones import mask_phone
-from lib.templatetags.fragments import fragment_key
+from lib.templatetags.fragments import code_release, fragment_key
 from regulators.models import Regulator, RegulatorKind
 from regulators.routing import supervised_institution
 from regulators.selectors import DIRECTORY_VERSION

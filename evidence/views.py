@@ -188,7 +188,9 @@ def shared_package(request: HttpRequest, token: str) -> HttpResponse:
     if complaint is None:
         raise Http404
     if not ratelimit.allow(request, "shared_package", account=f"complaint:{complaint.pk}"):
-        return too_many_requests(request)
+        return too_many_requests(
+            request, _("This link was opened too many times in a short period. Please try again in an hour.")
+        )
     items = share.shared_evidence(complaint, shared.upto)
     package.package_opened(complaint=complaint, actor=None, kind=f"{package.SHARING} (link sent by email)")
     response = StreamingHttpResponse(

@@ -530,37 +530,45 @@ PLANNERS = [
 ]
 
 
-def reminder_create(due: Due, *, now: datetime) -> Reminder | None:
-    """The reminder and its deliveries; None if this very reminder already exists."""
+def _new_reminder(due: Due, now: datetime) -> Reminder:
+    """The reminder `due` stands for, not saved yet, written in its recipient's language."""
     with translation.override(getattr(due.recipient, "language", None) or settings.LANGUAGE_CODE):
         title, body, link = _text(due)
+    return Reminder(
+        recipient=due.recipient,
+        kind=due.kind,
+        object_id=due.object_id,
+        complaint=due.complaint,
+        due_at=due.due_at,
+        created=now,
+        title=title[:200],
+        body=body,
+        link=link,
+        params=_stored_params(due),
+    )
+
+
+def _new_deliveries(due: Due, reminder: Reminder, now: datetime) -> list[Delivery]:
+    return [
+        Delivery(
+            reminder=reminder,
+            channel=channel,
+            send_after=send_after(due.recipient, channel, now),
+            # In the app, a reminder is delivered by existing: the bell shows it.
+            state=Delivery.State.SENT if channel == Channel.APP else Delivery.State.PENDING,
+            sent_at=now if channel == Channel.APP else None,
+        )
+        for channel in channels_for(due.recipient)
+    ]
+
+
+def reminder_create(due: Due, *, now: datetime) -> Reminder | None:
+    """The reminder and its deliveries; None if this very reminder already exists."""
+    reminder = _new_reminder(due, now)
     try:
         with transaction.atomic():
-            reminder = Reminder.objects.create(
-                recipient=due.recipient,
-                kind=due.kind,
-                object_id=due.object_id,
-                complaint=due.complaint,
-                due_at=due.due_at,
-                created=now,
-                title=title[:200],
-                body=body,
-                link=link,
-                params=_stored_params(due),
-            )
-            Delivery.objects.bulk_create(
-                [
-                    Delivery(
-                        reminder=reminder,
-                        channel=channel,
-                        send_after=send_after(due.recipient, channel, now),
-                        # In the app, a reminder is delivered by existing: the bell shows it.
-                        state=Delivery.State.SENT if channel == Channel.APP else Delivery.State.PENDING,
-                        sent_at=now if channel == Channel.APP else None,
-                    )
-                    for channel in channels_for(due.recipient)
-                ]
-            )
+            reminder.save(force_insert=True)
+            Delivery.objects.bulk_create(_new_deliveries(due, reminder, now))
     except IntegrityError:
         return None  # another sweep planned it first
     forget_unread_counts([reminder.recipient_id])
@@ -569,50 +577,24 @@ def reminder_create(due: Due, *, now: datetime) -> Reminder | None:
 
 def _attach_preferences(users: list[Any]) -> None:
     """Everyone's notification preferences in one query (preference_for reads them)."""
-    missing = {u.pk: u for u in users if getattr(u, "_notification_preference", None) is None}
+    missing = [u for u in users if getattr(u, "_notification_preference", None) is None]
     if not missing:
         return
-    found = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(missing))}
-    for pk, user in missing.items():
-        user._notification_preference = found.get(pk) or Preference(user=user)
-    for user in users:  # the same person may come as several objects
-        if getattr(user, "_notification_preference", None) is None:
-            user._notification_preference = missing[user.pk]._notification_preference
+    found = {p.user_id: p for p in Preference.objects.filter(user_id__in={u.pk for u in missing})}
+    for user in missing:
+        user._notification_preference = found.get(user.pk) or Preference(user=user)
 
 
 def _reminders_create_all(found: list[Due], now: datetime) -> None:
     """Every reminder of `found` and its deliveries, in a few INSERTs. Raises IntegrityError
     if any of them exists already (a sweep running beside this one planned it)."""
-    reminders = []
-    for due in found:
-        with translation.override(getattr(due.recipient, "language", None) or settings.LANGUAGE_CODE):
-            title, body, link = _text(due)
-        reminders.append(
-            Reminder(
-                recipient=due.recipient,
-                kind=due.kind,
-                object_id=due.object_id,
-                complaint=due.complaint,
-                due_at=due.due_at,
-                created=now,
-                title=title[:200],
-                body=body,
-                link=link,
-                params=_stored_params(due),
-            )
-        )
+    reminders = [_new_reminder(due, now) for due in found]
     Reminder.objects.bulk_create(reminders, batch_size=500)
     Delivery.objects.bulk_create(
         [
-            Delivery(
-                reminder=reminder,
-                channel=channel,
-                send_after=send_after(due.recipient, channel, now),
-                state=Delivery.State.SENT if channel == Channel.APP else Delivery.State.PENDING,
-                sent_at=now if channel == Channel.APP else None,
-            )
+            delivery
             for due, reminder in zip(found, reminders, strict=True)
-            for channel in channels_for(due.recipient)
+            for delivery in _new_deliveries(due, reminder, now)
         ],
         batch_size=1000,
     )

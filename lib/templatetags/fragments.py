@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from django import template
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db.models import Model, QuerySet
@@ -63,6 +64,28 @@ def release() -> str:
                 if name.endswith((".html", ".txt", ".mo")):
                     stat = os.stat(os.path.join(folder, name))
                     digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def code_release() -> str:
+    """Changes with the project's code (lib and every app of ours): for what is cached
+    whole, worked out by Python rather than a template (a page's body, a letter's text),
+    so that after a deploy nothing the old code built is used. `release` covers the
+    templates and translations."""
+    base = Path(settings.BASE_DIR)
+    folders = {Path(__file__).parents[1]}  # lib
+    folders |= {
+        Path(app.path)
+        for app in apps.get_app_configs()
+        # Ours, not the libraries of a virtualenv that may live in the checkout.
+        if Path(app.path).is_relative_to(base) and "site-packages" not in Path(app.path).parts
+    }
+    digest = hashlib.sha256()
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*.py")):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -95,6 +95,7 @@ def test_a_shared_package_link_is_limited_per_complaint(client):
     fetched = [client.get(path, REMOTE_ADDR=f"10.2.0.{i}") for i in range(3)]
 
     assert [r.status_code for r in fetched] == [200, 200, 429]
+    assert "一小时后再试" in fetched[2].content.decode()
     other_url = share.share_link_make(complaint=other, now=timezone.now()).url
     assert client.get(other_url[other_url.index("/evidence/") :], REMOTE_ADDR="10.2.0.9").status_code == 200
 
