@@ -27,6 +27,10 @@ def _query_log(ctx: Any) -> list[dict[str, Any]]:
     return [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in ctx.captured_queries]
 
 
+def _writes_session(ctx: Any) -> bool:
+    return any(q["sql"].startswith('UPDATE "django_session"') for q in ctx.captured_queries)
+
+
 def filing(seed: dict[str, Any]) -> dict[str, Any]:
     from urllib.parse import urlencode
 
@@ -89,10 +93,17 @@ def main() -> None:
         if ep.session:
             client.cookies[seed["session_cookie"]] = seed["sessions"][ep.session]
         client.get(ep.path)
-        with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            response = client.get(ep.path)
-            elapsed = time.perf_counter() - start
+        for _attempt in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                response = client.get(ep.path)
+                elapsed = time.perf_counter() - start
+            # A caseworker's session is stamped once a minute (the idle timeout), on
+            # whichever request comes a minute after the last: when the counted one is
+            # that request, the page's own queries are counted on the next.
+            session_stamped = _writes_session(ctx)
+            if not session_stamped:
+                break
         results[ep.name] = {
             "status": response.status_code,
             "location": response.get("Location", ""),
@@ -100,6 +111,7 @@ def main() -> None:
             "queries": len(ctx.captured_queries),
             "in_process_ms": round(elapsed * 1000, 1),
             "sql": _query_log(ctx),
+            "session_stamp_skipped": _attempt > 0,
         }
     out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
 

@@ -77,3 +77,41 @@ def test_a_reminder_planned_meanwhile_by_another_sweep_is_not_made_twice(monkeyp
     assert [due.recipient for due in planned] == people[1:]
     assert Reminder.objects.filter(kind=Kind.DRAFT_STALE).count() == 3
     assert Delivery.objects.filter(reminder__recipient=people[0]).count() == 2
+
+
+def test_a_batch_meeting_reminders_planned_meanwhile_is_made_again_in_bulk(monkeypatch):
+    def queries_with_one_planned_meanwhile(n: int, first: int) -> int:
+        stale_drafts(n, first)
+        now = NOON + timedelta(days=1, hours=1)
+        found = services.reminders_plan(now=now, dry_run=True)
+        monkeypatch.setattr(services, "PLANNERS", [lambda now: iter(found)])
+        services.reminder_create(found[0], now=now)
+        with CaptureQueriesContext(connection) as ctx:
+            planned = services.reminders_plan(now=now)
+        assert len(planned) == n - 1
+        monkeypatch.undo()
+        return len(ctx.captured_queries)
+
+    few = queries_with_one_planned_meanwhile(3, first=0)
+    many = queries_with_one_planned_meanwhile(30, first=100)
+
+    # One at a time, 27 more would cost about 100 more queries.
+    assert many <= few + 1
+    assert Reminder.objects.filter(kind=Kind.DRAFT_STALE).count() == 33
+
+
+def test_a_weekly_digest_already_sent_this_week_does_not_send_the_sweep_one_at_a_time(admin_user):
+    from regulators.models import Regulator
+
+    Regulator.objects.create(name_zh="某局", kind="police", verified_at=None)
+    monday_ten = datetime(2026, 11, 30, 10, 0, tzinfo=CHINA_TZ)
+    first = services.reminders_plan(now=monday_ten)
+    assert Kind.DIRECTORY_DIGEST in {due.kind for due in first}
+    stale_drafts(20)
+
+    with CaptureQueriesContext(connection) as ctx:
+        again = services.reminders_plan(now=NOON + timedelta(days=1, hours=1))  # the same week
+
+    assert {due.kind for due in again} == {Kind.DRAFT_STALE}
+    assert not [q for q in ctx.captured_queries if "SAVEPOINT" in q["sql"] and "ROLLBACK" in q["sql"]]
+    assert Reminder.objects.filter(kind=Kind.DIRECTORY_DIGEST, recipient=admin_user).count() == 1
