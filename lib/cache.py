@@ -27,7 +27,34 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         return client
 
 
+# Adds an amount to each counter and gives a counter without one its lifetime, atomically.
+_ADD_TO_COUNTERS = """
+local totals = {}
+for i, key in ipairs(KEYS) do
+  totals[i] = redis.call('INCRBY', key, ARGV[i])
+  if redis.call('TTL', key) < 0 then
+    redis.call('EXPIRE', key, ARGV[#KEYS + 1])
+  end
+end
+return totals
+"""
+
+
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+        self._add_script: Any = None
+
+    def add_to_counters(self, amounts: dict[str, int], timeout: int) -> list[int]:
+        """Each counter's total after adding its amount; a new counter lives `timeout`
+        seconds. One round trip for all of them: cache.add then cache.incr took three per
+        counter (a filing counts two: six of the ten round trips it made to Redis)."""
+        client = self._cache.get_client(write=True)
+        if self._add_script is None:
+            self._add_script = client.register_script(_ADD_TO_COUNTERS)
+        keys = [self.make_and_validate_key(key) for key in amounts]
+        return [
+            int(total)
+            for total in self._add_script(keys=keys, args=[*amounts.values(), timeout], client=client)
+        ]

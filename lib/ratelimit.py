@@ -33,15 +33,6 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _hit_cache(key: str, window: int, amount: int) -> int:
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key, amount)
-    except ValueError:  # expired between add and incr
-        cache.set(key, amount, timeout=window)
-        return amount
-
-
 def _hit_database(key: str, expires_at: datetime, amount: int, now: datetime) -> int:
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     key_col, count_col, expires_col = (connection.ops.quote_name(c) for c in ("key", "count", "expires_at"))
@@ -60,17 +51,18 @@ def _hit_database(key: str, expires_at: datetime, amount: int, now: datetime) ->
     return total
 
 
-def hit(key: str, limit: int, window: int, amount: int = 1) -> bool:
-    """Count `amount` against the key; True while the window's total stays within `limit`."""
+def hit(keys: dict[str, int], window: int, amount: int = 1) -> bool:
+    """Count `amount` against each key; True while every key's window total stays within
+    its limit (`keys` maps each key to its limit)."""
     now = timezone.now()
     start = int(now.timestamp()) // window * window
-    key = f"rl:{key}:{start}"
+    windows = {f"rl:{key}:{start}": limit for key, limit in keys.items()}
     if settings.REDIS_URL:
-        total = _hit_cache(key, window, amount)
+        totals = cache.add_to_counters(dict.fromkeys(windows, amount), timeout=window)
     else:
         ends = datetime.fromtimestamp(start + window, tz=UTC)
-        total = _hit_database(key, ends + timedelta(seconds=1), amount, now)
-    return total <= limit
+        totals = [_hit_database(key, ends + timedelta(seconds=1), amount, now) for key in windows]
+    return all(total <= limit for total, limit in zip(totals, windows.values(), strict=True))
 
 
 def _who(value: str) -> str:
@@ -87,10 +79,10 @@ def allow(request: HttpRequest, scope: str, amount: int = 1, account: str = "") 
     if not limits:
         return True
     per_account, per_address, window = limits
-    ok = hit(f"{scope}:addr:{_who(client_address(request))}", per_address, window, amount)
+    keys = {f"{scope}:addr:{_who(client_address(request))}": per_address}
     user = getattr(request, "user", None)
     if not account and user is not None and user.is_authenticated:
         account = f"user:{user.pk}"
     if account:
-        ok = hit(f"{scope}:account:{_who(account)}", per_account, window, amount) and ok
-    return ok
+        keys[f"{scope}:account:{_who(account)}"] = per_account
+    return hit(keys, window, amount)
