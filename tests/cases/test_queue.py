@@ -168,6 +168,31 @@ def test_a_number_named_in_many_complaints_finds_the_same_cases_either_way(
     assert response.context["page"].paginator.count == 4
 
 
+def test_past_the_listed_ids_a_number_among_a_series_is_still_found(client, advocate, monkeypatch):
+    """The semi-join on the calling number alone is taken only when no complaint names the
+    number among a series' numbers (nor by reference or phone): those would be cut off the
+    ids that decide it."""
+    from cases import selectors
+    from complaints.models import IncidentNumber
+
+    monkeypatch.setattr(selectors, "_LISTED_MATCHES", 2)
+    now = timezone.now()
+    called = []
+    for i in range(4):
+        complaint = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=i))
+        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")
+        called.append(complaint.reference)
+    in_series = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=10))
+    series = IncidentFactory(complaint=in_series, collector_id_normalized="17100000000")
+    IncidentNumber.objects.create(incident=series, complaint=in_series, number="17123456789")
+    client.force_login(advocate)
+
+    response = client.get(reverse("cases:queue"), {"q": "171 2345 6789", "per_page": 25})
+
+    assert [c.reference for c in response.context["page"].object_list] == [*called, in_series.reference]
+    assert response.context["page"].paginator.count == 5
+
+
 def test_a_number_is_matched_whole_not_inside_texts(client, advocate):
     """Numbers go through indexes: a number typed in a description is not searched for."""
     named = ComplaintFactory(status=Status.SUBMITTED)
