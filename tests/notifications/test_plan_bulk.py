@@ -115,3 +115,23 @@ def test_a_weekly_digest_already_sent_this_week_does_not_send_the_sweep_one_at_a
     assert {due.kind for due in again} == {Kind.DRAFT_STALE}
     assert not [q for q in ctx.captured_queries if "SAVEPOINT" in q["sql"] and "ROLLBACK" in q["sql"]]
     assert Reminder.objects.filter(kind=Kind.DIRECTORY_DIGEST, recipient=admin_user).count() == 1
+
+
+def test_whether_a_reminder_is_planned_is_probed_row_by_row_whatever_the_statistics():
+    """After many questions at once, PostgreSQL's statistics still see the tables as they
+    were: as an anti-join, the follow-up planner then read every reminder of the kind for
+    each question (minutes at a million complaints). Probed, it is one index lookup a row."""
+    from cases import followups
+    from tests.conftest import missing_service
+
+    if connection.vendor != "postgresql":
+        missing_service("the query plan is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_followup")
+        cursor.execute("ANALYZE notifications_reminder")
+    planner = followups.followups_to_tell(since=NOON).filter(~services._not_planned(Kind.FOLLOWUP))
+
+    plan = planner.explain()
+
+    assert "Anti Join" not in plan
+    assert "SubPlan" in plan
