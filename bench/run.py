@@ -841,6 +841,8 @@ def measure_sweep(size: str, timeout: float, *, due: int | None = None) -> dict[
     return {
         "due": before.get("waiting_deliveries"),
         "settled": next((s for s in steps if s.get("step") == "settled_sweep"), {}),
+        # The sweeps that brought it there (the seed's backlog of follow-up questions).
+        "settling": next((s for s in steps if s.get("step") == "settle"), {}),
         "sweep_s": sweep.get("s"),
         "queries": sweep.get("queries"),
         "planned": sweep.get("planned"),
