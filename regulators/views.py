@@ -141,13 +141,16 @@ def route(request: HttpRequest) -> HttpResponse:
             },
             json_dumps_params={"ensure_ascii": False},
         )
+    # Brands' and institutions' names in one round trip.
     names = sorted(
-        {
-            *Lender.objects.filter(confirmed=True, merged_into__isnull=True).values_list("name", flat=True),
-            *Institution.objects.filter(confirmed=True, merged_into__isnull=True).values_list(
-                "name", flat=True
-            ),
-        }
+        Lender.objects.filter(confirmed=True, merged_into__isnull=True)
+        .order_by()
+        .values_list("name", flat=True)
+        .union(
+            Institution.objects.filter(confirmed=True, merged_into__isnull=True)
+            .order_by()
+            .values_list("name", flat=True)
+        )
     )
     return render(
         request,
@@ -164,5 +167,12 @@ def route(request: HttpRequest) -> HttpResponse:
             "route": steps if asked else [],
             "province": province,
             "names": names,
+            # The form is cached as HTML (`{% fragment %}`, keyed by what it shows) only for
+            # what the page's own links and datalist ask: a known name or none, a known
+            # province or none. A stranger typing anything else gets it drawn anew, and
+            # cannot fill the cache with copies.
+            "form_cached": not form.errors
+            and (not typed or brand is not None or funder is not None)
+            and (not data.get("province") or province == data["province"]),
         },
     )

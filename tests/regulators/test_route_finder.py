@@ -86,3 +86,52 @@ def test_script_in_the_name_is_escaped(client, seeded):
     page = client.get(reverse(URL), {"lender": "<script>alert(1)</script>"}).content.decode()
 
     assert "<script>alert(1)</script>" not in page
+
+
+@pytest.fixture
+def fragments_stored(monkeypatch):
+    """The keys of the HTML fragments the pages store, as they are stored."""
+    from lib.templatetags import fragments
+
+    stored: list[str] = []
+    real = fragments.django_cache.set
+
+    def recording(key, *args, **kwargs):
+        stored.append(key)
+        return real(key, *args, **kwargs)
+
+    monkeypatch.setattr(fragments.django_cache, "set", recording)
+    return stored
+
+
+def _typed(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<input type="text" name="lender" value="([^"]*)"', page)
+
+
+def _selected_province(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'<option value="(\d+)" selected', page)
+
+
+def test_the_form_is_cached_and_still_shows_what_each_visitor_asked(client, registry, fragments_stored):
+    first = client.get(reverse(URL), {"lender": "安逸花", "province": Province.GUANGDONG}).content.decode()
+    again = client.get(reverse(URL), {"lender": "安逸花", "province": Province.GUANGDONG}).content.decode()
+    other = client.get(reverse(URL), {"lender": "拍拍贷", "province": Province.SICHUAN}).content.decode()
+
+    route_forms = [key for key in fragments_stored if key.startswith("fragment:route-form:")]
+    assert len(route_forms) == 2  # the first asking and the other: the repeat was served from the cache
+    assert _selected_province(first) == _selected_province(again) == [Province.GUANGDONG]
+    assert _selected_province(other) == [Province.SICHUAN]
+    assert _typed(other) == ["拍拍贷"]
+    assert _typed(first) == _typed(again) == ["安逸花"]
+
+
+def test_a_name_nobody_knows_is_drawn_anew_not_stored(client, registry, fragments_stored):
+    for i in range(3):
+        page = client.get(reverse(URL), {"lender": f"随便写的名字{i}", "province": Province.GUANGDONG})
+        assert _typed(page.content.decode()) == [f"随便写的名字{i}"]
+
+    assert not [key for key in fragments_stored if key.startswith("fragment:route-form:")]
