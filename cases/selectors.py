@@ -126,23 +126,40 @@ def _search(text: str) -> Q:
         upper = f"{upper[:5]}-{upper[5:]}"  # typed without its dash
     digits = normalize_phone(text)
     reference_like = bool(_REFERENCE_LIKE.match(upper))
-    # One list of ids from indexes alone (a UNION), instead of ORs that made PostgreSQL
-    # read every complaint and test each against the subqueries. Each id says where it
-    # came from (`src`), and the number's come last.
+    # Besides the number: the reference, the filer's phone, a screenshot's text.
     parts = [Complaint.objects.filter(reference=upper)]
     if digits:
         parts.append(Complaint.objects.filter(filer__phone=digits))
     if reference_like:
         parts.append(Complaint.objects.filter(reference__startswith=upper))
-    by_number = Incident.objects.filter(collector_id_normalized=key).order_by().values("complaint_id")
-    # The same number among a series' numbers (complaints.IncidentNumber, its own index).
-    by_series = IncidentNumber.objects.filter(number=key).order_by().values("complaint_id")
     # A phrase in the text read from screenshots (a collector agency's wording links
     # cases the way a number does), looked up by its character pairs' index, in the same
     # round trip.
     in_screenshots = complaints_with_text(text, limit=_LISTED_MATCHES)
     if in_screenshots is not None:
         parts.append(Complaint.objects.filter(pk__in=in_screenshots))
+    match = _number_match(key, parts)
+    if reference_like or len(digits) >= 5:
+        return match
+    return (
+        match
+        | Q(filer__display_name__icontains=text)
+        | Q(summary__icontains=text)
+        | Q(lender__name__icontains=text)
+        | Q(Exists(Incident.objects.filter(complaint=OuterRef("pk"), description__icontains=text)))
+    )
+
+
+def _number_match(key: str, parts: list[QuerySet[Complaint]]) -> Q:
+    """The complaints that name the number `key` (as the number that called, or among a
+    series'), or that one of `parts` finds, as a condition the page's queries share.
+
+    One list of ids from indexes alone (a UNION), instead of ORs that made PostgreSQL read
+    every complaint and test each against the subqueries. Each id says where it came from
+    (`src`), and the number's come last."""
+    by_number = Incident.objects.filter(collector_id_normalized=key).order_by().values("complaint_id")
+    # The same number among a series' numbers (complaints.IncidentNumber, its own index).
+    by_series = IncidentNumber.objects.filter(number=key).order_by().values("complaint_id")
     tagged = [p.order_by().values("pk").annotate(src=Value(0)) for p in parts]
     # Each number's part stops at one more complaint than is listed: a number named in
     # 5 % of the complaints (`make bench`) is 5,000 rows at 100,000 and 50,000 at a million
@@ -155,29 +172,19 @@ def _search(text: str) -> Q:
     if len(rows) <= _LISTED_MATCHES:
         # A number nobody used yet looks, to the planner's statistics, like one used
         # thousands of times: given a subquery it reads every complaint (55 ms at 100,000).
-        match = Q(pk__in=sorted({pk for pk, _src in rows}))
-    elif all(src == _BY_NUMBER for _pk, src in rows):
+        return Q(pk__in=sorted({pk for pk, _src in rows}))
+    if all(src == _BY_NUMBER for _pk, src in rows):
         # Only a collector's number is named this often, and mostly as the number that
         # called alone. As the one condition, it is a semi-join that PostgreSQL plans from
         # its statistics of the number: walking the complaints in the page's order and
         # probing the index for each while it is common, from its incidents when rare.
         # Under an OR it could only hash all of its complaints before walking (50,000 at
         # a million complaints: 12 ms of the page's 33, `make bench-xl`).
-        match = Q(Exists(by_number.filter(complaint_id=OuterRef("pk"))))
-    else:
-        match = (
-            Q(Exists(by_number.filter(complaint_id=OuterRef("pk"))))
-            | Q(Exists(by_series.filter(complaint_id=OuterRef("pk"))))
-            | Q(pk__in=[pk for pk, src in rows if src == 0])
-        )
-    if reference_like or len(digits) >= 5:
-        return match
+        return Q(Exists(by_number.filter(complaint_id=OuterRef("pk"))))
     return (
-        match
-        | Q(filer__display_name__icontains=text)
-        | Q(summary__icontains=text)
-        | Q(lender__name__icontains=text)
-        | Q(Exists(Incident.objects.filter(complaint=OuterRef("pk"), description__icontains=text)))
+        Q(Exists(by_number.filter(complaint_id=OuterRef("pk"))))
+        | Q(Exists(by_series.filter(complaint_id=OuterRef("pk"))))
+        | Q(pk__in=[pk for pk, src in rows if src == 0])
     )
 
 
@@ -313,12 +320,12 @@ def collector_summary(key: str) -> CollectorProfile:
 
 
 def collector_complaints(key: str) -> QuerySet[Complaint]:
+    """The complaints that name the number, newest change first. Matched as the queue's
+    search matches a number: an OR of its two EXISTS walked every complaint for a number
+    named in a few (135 ms at 100,000, `make bench`'s L)."""
     return (
         Complaint.objects.exclude(status=Status.DRAFT)
-        .filter(
-            Q(Exists(Incident.objects.filter(complaint=OuterRef("pk"), collector_id_normalized=key)))
-            | Q(Exists(IncidentNumber.objects.filter(complaint=OuterRef("pk"), number=key)))
-        )
+        .filter(_number_match(key, []))
         .select_related("lender")
         .order_by("-status_changed_at", "-pk")
     )

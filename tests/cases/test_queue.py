@@ -455,3 +455,28 @@ def test_the_bench_pages_cost_the_same_few_queries_as_data_grows(client, advocat
     # lookup of what it names (references, phones, numbers and the screenshots that show it).
     session = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
     assert small == large == session + (4 if query.get("q") else 3)
+
+
+def test_the_collector_page_lists_a_number_named_in_a_few_or_many_complaints_alike(client, monkeypatch):
+    """The collector page matches a number as the search does: by a list of ids while the
+    number is named in few complaints, by a semi-join past them; the same complaints and
+    order either way, a series' among them, drafts left out."""
+    from cases import selectors
+    from complaints.models import IncidentNumber
+
+    now = timezone.now()
+    named = []
+    for i in range(3):
+        complaint = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=i))
+        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")
+        named.append(complaint.pk)
+    IncidentFactory(complaint=ComplaintFactory(status=Status.DRAFT), collector_id_normalized="17123456789")
+    in_series = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=9))
+    series = IncidentFactory(complaint=in_series, collector_id_normalized="17100000000")
+    IncidentNumber.objects.create(incident=series, complaint=in_series, number="17123456789")
+
+    listed = [c.pk for c in selectors.collector_complaints("17123456789")]
+    monkeypatch.setattr(selectors, "_LISTED_MATCHES", 1)
+    joined = [c.pk for c in selectors.collector_complaints("17123456789")]
+
+    assert listed == joined == [*named, in_series.pk]
