@@ -101,8 +101,7 @@ def main() -> None:
             # A caseworker's session is stamped once a minute (the idle timeout), on
             # whichever request comes a minute after the last: when the counted one is
             # that request, the page's own queries are counted on the next.
-            session_stamped = _writes_session(ctx)
-            if not session_stamped:
+            if not _writes_session(ctx):
                 break
         results[ep.name] = {
             "status": response.status_code,

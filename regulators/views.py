@@ -168,11 +168,13 @@ def route(request: HttpRequest) -> HttpResponse:
             "province": province,
             "names": names,
             # The form is cached as HTML (`{% fragment %}`, keyed by what it shows) only for
-            # what the page's own links and datalist ask: a known name or none, a known
-            # province or none. A stranger typing anything else gets it drawn anew, and
-            # cannot fill the cache with copies.
+            # what the page's own links and datalist ask: a name as the list spells it or
+            # none, a province's code or none, no kinds ticked. Anything else (a name in
+            # pinyin or in other capitals, a set of kinds) is drawn anew: the cache holds
+            # at most one copy per name and province, whatever strangers type.
             "form_cached": not form.errors
-            and (not typed or brand is not None or funder is not None)
-            and (not data.get("province") or province == data["province"]),
+            and typed in {"", getattr(brand, "name", None), getattr(funder, "name", None)}
+            and (not data.get("province") or province == data["province"])
+            and not data.get("kind"),
         },
     )

@@ -168,28 +168,39 @@ def test_a_number_named_in_many_complaints_finds_the_same_cases_either_way(
     assert response.context["page"].paginator.count == 4
 
 
+def number_named_in(n: int) -> tuple[list[Complaint], Complaint]:
+    """n submitted complaints the number 171 2345 6789 called in, newest first, and an
+    older one naming it among a series' numbers."""
+    from complaints.models import IncidentNumber
+
+    now = timezone.now()
+    called = []
+    for i in range(n):
+        complaint = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=i))
+        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")
+        called.append(complaint)
+    in_series = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=n + 5))
+    series = IncidentFactory(complaint=in_series, collector_id_normalized="17100000000")
+    IncidentNumber.objects.create(incident=series, complaint=in_series, number="17123456789")
+    return called, in_series
+
+
 def test_past_the_listed_ids_a_number_among_a_series_is_still_found(client, advocate, monkeypatch):
     """The semi-join on the calling number alone is taken only when no complaint names the
     number among a series' numbers (nor by reference or phone): those would be cut off the
     ids that decide it."""
     from cases import selectors
-    from complaints.models import IncidentNumber
 
     monkeypatch.setattr(selectors, "_LISTED_MATCHES", 2)
-    now = timezone.now()
-    called = []
-    for i in range(4):
-        complaint = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=i))
-        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")
-        called.append(complaint.reference)
-    in_series = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=10))
-    series = IncidentFactory(complaint=in_series, collector_id_normalized="17100000000")
-    IncidentNumber.objects.create(incident=series, complaint=in_series, number="17123456789")
+    called, in_series = number_named_in(4)
     client.force_login(advocate)
 
     response = client.get(reverse("cases:queue"), {"q": "171 2345 6789", "per_page": 25})
 
-    assert [c.reference for c in response.context["page"].object_list] == [*called, in_series.reference]
+    assert [c.reference for c in response.context["page"].object_list] == [
+        *(c.reference for c in called),
+        in_series.reference,
+    ]
     assert response.context["page"].paginator.count == 5
 
 
@@ -457,23 +468,15 @@ def test_the_bench_pages_cost_the_same_few_queries_as_data_grows(client, advocat
     assert small == large == session + (4 if query.get("q") else 3)
 
 
-def test_the_collector_page_lists_a_number_named_in_a_few_or_many_complaints_alike(client, monkeypatch):
+def test_the_collector_page_lists_a_number_named_in_a_few_or_many_complaints_alike(monkeypatch):
     """The collector page matches a number as the search does: by a list of ids while the
     number is named in few complaints, by a semi-join past them; the same complaints and
     order either way, a series' among them, drafts left out."""
     from cases import selectors
-    from complaints.models import IncidentNumber
 
-    now = timezone.now()
-    named = []
-    for i in range(3):
-        complaint = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=i))
-        IncidentFactory(complaint=complaint, collector_id_normalized="17123456789")
-        named.append(complaint.pk)
+    called, in_series = number_named_in(3)
+    named = [c.pk for c in called]
     IncidentFactory(complaint=ComplaintFactory(status=Status.DRAFT), collector_id_normalized="17123456789")
-    in_series = ComplaintFactory(status=Status.SUBMITTED, status_changed_at=now - timedelta(hours=9))
-    series = IncidentFactory(complaint=in_series, collector_id_normalized="17100000000")
-    IncidentNumber.objects.create(incident=series, complaint=in_series, number="17123456789")
 
     listed = [c.pk for c in selectors.collector_complaints("17123456789")]
     monkeypatch.setattr(selectors, "_LISTED_MATCHES", 1)

@@ -135,3 +135,22 @@ def test_a_name_nobody_knows_is_drawn_anew_not_stored(client, registry, fragment
         assert _typed(page.content.decode()) == [f"随便写的名字{i}"]
 
     assert not [key for key in fragments_stored if key.startswith("fragment:route-form:")]
+
+
+def test_a_name_spelled_otherwise_or_kinds_ticked_are_drawn_anew_not_stored(
+    client, registry, fragments_stored
+):
+    """Pinyin, other capitals and sets of kinds are many spellings of one question: only
+    the name as the list spells it, with no kinds, is stored."""
+    from complaints.models import HarassmentKind
+
+    for asked in (
+        {"lender": "anyihua", "province": Province.GUANGDONG},
+        {"lender": "AnYiHua", "province": Province.GUANGDONG},
+        {"lender": "安逸花", "province": Province.GUANGDONG, "kind": [HarassmentKind.values[0]]},
+    ):
+        page = client.get(reverse(URL), asked).content.decode()
+        assert _typed(page) == [asked["lender"]]
+        assert "马上消费金融股份有限公司" in page  # the brand was found all the same
+
+    assert not [key for key in fragments_stored if key.startswith("fragment:route-form:")]
