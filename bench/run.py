@@ -841,6 +841,8 @@ def measure_sweep(size: str, timeout: float, *, due: int | None = None) -> dict[
     return {
         "due": before.get("waiting_deliveries"),
         "settled": next((s for s in steps if s.get("step") == "settled_sweep"), {}),
+        # The hourly sweep that looks at everything, with nothing due (notifications.Span).
+        "full": next((s for s in steps if s.get("step") == "full_sweep"), {}),
         # The sweeps that brought it there (the seed's backlog of follow-up questions).
         "settling": next((s for s in steps if s.get("step") == "settle"), {}),
         "sweep_s": sweep.get("s"),
@@ -854,7 +856,16 @@ def measure_sweep(size: str, timeout: float, *, due: int | None = None) -> dict[
         "drain_batches": drain.get("batches"),
         "drain_sent": drain.get("sent"),
         "timed_out_after_s": timeout if timed_out else None,
-        "steps": [s for s in steps if s.get("step", "").startswith(("plan", "reminders", "deliveries"))],
+        # Each phase and planner of the first sweep, then of the settled and full ones
+        # (named "settled:..." and "full:...").
+        "steps": [
+            s
+            for s in steps
+            if s.get("step", "")
+            .removeprefix("settled:")
+            .removeprefix("full:")
+            .startswith(("plan", "reminders", "deliveries", "followups"))
+        ],
     }
 
 
@@ -1217,6 +1228,11 @@ def print_table(report: dict[str, Any]) -> None:
                 print(
                     f"Settled reminder sweep at {size}, {settled['due']} due: {settled['s']:.2f} s, "
                     f"{settled['queries']} queries"
+                )
+        for size, full in (("S", (m.get("at_S") or {}).get("full")), ("L", m.get("full"))):
+            if full:
+                print(
+                    f"Hourly full sweep at {size}, nothing due: {full['s']:.2f} s, {full['queries']} queries"
                 )
     else:
         print(

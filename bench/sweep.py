@@ -10,7 +10,9 @@ sent, then as many emails as were due before the first sweep (or `--due N`), the
 ones sent, are made due again, and the sweep runs once more at the same moment, with
 nothing left to plan or cancel. Its time should follow what is due, not the size of
 the tables: issue 20 wants it at L within 1.3 times its time at S for the same number due
-(the first sweep cannot compare: what it plans and cancels grows with the seed).
+(the first sweep cannot compare: what it plans and cancels grows with the seed). Such a
+sweep looks only at what changed since the one before; last, one full sweep is timed, as
+runs once every FULL_EVERY (notifications.services.Span).
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def main() -> None:
         count[0] += 1
         return execute(sql, params, many, context)
 
+    # The first sweep's steps are named plainly, the settled sweep's with this prefix.
+    prefix = [""]
+
     def timed_phase(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -63,7 +68,7 @@ def main() -> None:
             result = fn(*args, **kwargs)
             n = len(result) if isinstance(result, list) else result
             emit(
-                step=name,
+                step=prefix[0] + name,
                 s=round(time.perf_counter() - start, 3),
                 queries=count[0] - before,
                 n=n,
@@ -74,9 +79,9 @@ def main() -> None:
 
     def timed_planner(fn: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
         @wraps(fn)
-        def wrapper(now: Any) -> Iterator[Any]:
+        def wrapper(span: Any) -> Iterator[Any]:
             before, spent, n = count[0], 0.0, 0
-            iterator = fn(now)
+            iterator = fn(span)
             while True:
                 start = time.perf_counter()
                 try:
@@ -87,7 +92,7 @@ def main() -> None:
                 spent += time.perf_counter() - start
                 n += 1
                 yield item
-            emit(step=f"plan:{fn.__name__}", s=round(spent, 3), queries=count[0] - before, n=n)
+            emit(step=f"{prefix[0]}plan:{fn.__name__}", s=round(spent, 3), queries=count[0] - before, n=n)
 
         return wrapper
 
@@ -95,12 +100,20 @@ def main() -> None:
     due_before = waiting.count()
     emit(step="before", waiting_deliveries=due_before)
     planners = list(services.PLANNERS)
-    services.PLANNERS[:] = [timed_planner(p) for p in planners]
     originals = {
         n: getattr(services, n) for n in ("reminders_cancel_obsolete", "reminders_plan", "deliveries_send")
     }
-    for name, fn in originals.items():
-        setattr(services, name, timed_phase(name, fn))
+    ask_due = services.case_followups.followups_ask_due
+
+    def time_phases(on: bool) -> None:
+        for name, fn in originals.items():
+            setattr(services, name, timed_phase(name, fn) if on else fn)
+        services.PLANNERS[:] = [timed_planner(p) for p in planners] if on else planners
+        services.case_followups.followups_ask_due = (
+            timed_phase("followups_ask_due", ask_due) if on else ask_due
+        )
+
+    time_phases(True)
     now = timezone.now()
     with connection.execute_wrapper(counter):
         start = time.perf_counter()
@@ -116,9 +129,7 @@ def main() -> None:
         waiting_after=waiting.count(),
     )
     # What one sweep leaves: send the rest batch by batch, as the following sweeps would.
-    for name, fn in originals.items():
-        setattr(services, name, fn)
-    services.PLANNERS[:] = planners
+    time_phases(False)
     count[0] = 0
     with connection.execute_wrapper(counter):
         start, batches, sent = time.perf_counter(), 0, 0
@@ -153,6 +164,8 @@ def main() -> None:
 
     due = int(sys.argv[sys.argv.index("--due") + 1]) if "--due" in sys.argv else due_before
     runs: list[float] = []
+    prefix[0] = "settled:"
+    time_phases(True)
     for _ in range(SETTLED_RUNS):
         again = list(
             Delivery.objects.filter(channel=Channel.EMAIL, state=Delivery.State.SENT)
@@ -178,6 +191,21 @@ def main() -> None:
         runs=runs,
         queries=count[0],
         due=len(again),
+        planned=result.planned,
+        cancelled=result.cancelled,
+        sent=result.sent,
+    )
+    # The same, looking at everything, as a sweep does once every FULL_EVERY: nothing due.
+    prefix[0] = "full:"
+    count[0] = 0
+    with connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        result = services.sweep(now=now, full=True)
+        elapsed = time.perf_counter() - start
+    emit(
+        step="full_sweep",
+        s=round(elapsed, 3),
+        queries=count[0],
         planned=result.planned,
         cancelled=result.cancelled,
         sent=result.sent,

@@ -50,9 +50,10 @@ def _finished_complaints() -> QuerySet[Complaint]:
     return Complaint.objects.filter(status__in=FINISHED, submitted_at__isnull=False, filer__is_active=True)
 
 
-def followups_ask_due(*, now: datetime) -> int:
-    """Create the questions due now; returns how many were due (a sweep running at the
-    same moment may have created some of them first).
+def followups_ask_due(*, now: datetime, since: datetime | None = None) -> list[int]:
+    """Create the questions due now (with `since`, only those that came due after it);
+    returns the complaints they were due for (a sweep running at the same moment may
+    have created some of them first).
 
     Idempotent: only questions not yet there are looked for, and the unique (complaint,
     finishing, round) constraint makes a concurrent second insert of one do nothing.
@@ -62,9 +63,10 @@ def followups_ask_due(*, now: datetime) -> int:
         asked = FollowUp.objects.filter(
             complaint=OuterRef("pk"), closed_at=OuterRef("status_changed_at"), round=code
         )
+        after = now - end if since is None else max(now - end, since - start)
         due = (
             _finished_complaints()
-            .filter(status_changed_at__lte=now - start, status_changed_at__gt=now - end)
+            .filter(status_changed_at__lte=now - start, status_changed_at__gt=after)
             .filter(~Exists(asked))
             .order_by("status_changed_at", "pk")
             .values_list("pk", "status_changed_at")[:PER_SWEEP]
@@ -74,7 +76,7 @@ def followups_ask_due(*, now: datetime) -> int:
         ]
     if rows:
         FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+    return [row.complaint_id for row in rows]
 
 
 def followups_to_tell(*, since: datetime) -> QuerySet[FollowUp]:

@@ -155,7 +155,9 @@ class FollowUp(models.Model):
             ),
         ]
         # The unique constraint's index serves "the questions of one complaint"; the sweep's
-        # lookups go through it too.
+        # lookups go through it too. The sweep also reads the questions asked since the
+        # sweep before (to tell them, and to cancel the notice of the round before).
+        indexes = [models.Index(fields=["asked_at"], name="followup_asked")]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.round}: {self.answer or '-'}"

@@ -550,6 +550,17 @@ class Complaint(models.Model):
             # Queue filters by lender and by province.
             models.Index(fields=["lender", "-status_changed_at"], name="complaint_lender_recent"),
             models.Index(fields=["province", "-status_changed_at"], name="complaint_province_recent"),
+            # The reminder sweep: complaints submitted, and drafts gone quiet, in a window of
+            # minutes since the sweep before (without them, each sweep read every complaint
+            # of the status: 0.15 s apiece at 100,000).
+            models.Index(
+                fields=["submitted_at"],
+                name="complaint_submitted",
+                condition=models.Q(submitted_at__isnull=False),
+            ),
+            models.Index(
+                fields=["updated"], name="complaint_draft_updated", condition=models.Q(status="draft")
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -780,6 +791,9 @@ class TimelineEvent(models.Model):
         indexes = [
             # A complaint's timeline in time order.
             models.Index(fields=["complaint", "created"], name="event_complaint_time"),
+            # The reminder sweep: the complaints whose timeline moved since the sweep before
+            # (a status, an assignment, an answer...), whose reminders may have changed.
+            models.Index(fields=["created"], name="event_time"),
         ]
 
     def __str__(self) -> str:

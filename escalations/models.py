@@ -183,6 +183,13 @@ class Escalation(models.Model):
                 name="escalation_awaiting_due",
                 condition=models.Q(status__in=["sent", "acknowledged"], due_at__isnull=False),
             ),
+            # The reminder sweep: answers awaited, late ones included, that came due in the
+            # minutes since the sweep before.
+            models.Index(
+                fields=["due_at"],
+                name="escalation_answer_awaited",
+                condition=models.Q(status__in=["sent", "acknowledged", "overdue"], due_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

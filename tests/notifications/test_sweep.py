@@ -363,8 +363,9 @@ def test_sending_claims_a_batch_at_once_and_marks_it_at_once(n, settings):
         sent = services.deliveries_send(now=NOON + timedelta(days=1, hours=2))
 
     assert sent == n == len(mail.outbox)
-    # Find, claim, load the claimed; then one UPDATE marks all those sent, whatever n.
-    assert len(_statements(ctx)) == 3 + 1
+    # Find, claim, load the claimed, check none went obsolete; then one UPDATE marks all
+    # those sent, whatever n.
+    assert len(_statements(ctx)) == 4 + 1
     assert set(Delivery.objects.filter(channel="email").values_list("state", flat=True)) == {"sent"}
 
 
@@ -420,7 +421,7 @@ def test_a_batch_with_failures_marks_each_outcome_with_its_own_error(settings):
         sent = services.deliveries_send(now=NOON + timedelta(minutes=1))
 
     assert sent == 5 == len(mail.outbox)
-    assert len(_statements(ctx)) == 3 + 2
+    assert len(_statements(ctx)) == 4 + 2
     failed = Delivery.objects.filter(pk__in=ids, state=Delivery.State.FAILED)
     assert failed.count() == 5
     assert {d.last_error for d in failed} == {
