@@ -462,6 +462,8 @@ class Complaint(models.Model):
         verbose_name=_("filed by"),
         on_delete=models.CASCADE,
         related_name="complaints",
+        # complaint_filer_recent starts with it; a second index would only slow each write.
+        db_index=False,
     )
     filer_relation = models.CharField(
         _("who is filing"),
@@ -474,6 +476,7 @@ class Complaint(models.Model):
         verbose_name=_("lender (app or brand)"),
         on_delete=models.PROTECT,
         related_name="complaints",
+        db_index=False,  # complaint_lender_recent starts with it
     )
     # The brand is often not the legal lender; the funding institution in the loan
     # contract decides which regulator supervises the loan.
@@ -506,6 +509,7 @@ class Complaint(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_complaints",
+        db_index=False,  # complaint_assignee_recent starts with it
     )
     # The earliest answer still awaited (from an escalation), kept here so the queue can
     # sort and filter by it without a join; escalation services maintain it.
@@ -536,11 +540,8 @@ class Complaint(models.Model):
             models.Index(
                 fields=["status", "next_due_at", "-status_changed_at", "-id"], name="complaint_status_due"
             ),
-            # Queue search by the first half of a reference (LIKE 'K7Q4M%' on PostgreSQL needs
-            # the pattern operator class; the unique index serves only whole references).
-            models.Index(
-                fields=["reference"], name="complaint_reference_prefix", opclasses=["varchar_pattern_ops"]
-            ),
+            # Queue search by the first half of a reference (LIKE 'K7Q4M%') is served by the
+            # pattern index Django makes beside a unique text column on PostgreSQL.
             # Queue: overdue answers and sorting by the next deadline.
             models.Index(
                 fields=["next_due_at"],
@@ -648,6 +649,7 @@ class Incident(models.Model):
         verbose_name=_("complaint"),
         on_delete=models.CASCADE,
         related_name="incidents",
+        db_index=False,  # incident_complaint_time starts with it
     )
     occurred_at = models.DateTimeField(_("when it happened"))
     channel = models.CharField(_("how"), max_length=16, choices=Channel.choices)
@@ -760,7 +762,11 @@ class TimelineEvent(models.Model):
         ANSWER = "answer", _("Answer received")
 
     complaint = models.ForeignKey(
-        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("complaint"),
+        db_index=False,  # event_complaint_time starts with it
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     actor = models.ForeignKey(

@@ -29,10 +29,13 @@ def missing_service(reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Cached figures from one test must not leak into the next."""
+    """Cached figures from one test must not leak into the next (nor a sweep one queued)."""
     from django.core.cache import cache
 
+    from notifications.tasks import forget_nudge
+
     cache.clear()
+    forget_nudge()
     yield
 
 

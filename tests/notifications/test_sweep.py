@@ -15,7 +15,7 @@ from complaints import services as complaint_services
 from complaints.models import Status
 from lib.china import CHINA_TZ
 from lib.sms import MemorySmsBackend
-from notifications import services
+from notifications import services, tasks
 from notifications.models import Delivery, Kind, Preference, Reminder
 from tests.factories import ComplaintFactory, IncidentFactory, UserFactory, consented
 
@@ -191,15 +191,39 @@ def test_a_submission_tells_the_borrower_it_arrived(client, alice, django_captur
         client.post(reverse("complaints:transition", args=[complaint.reference]), {"to_status": "submitted"})
     # The nudge is queued for after the commit (beside the collector recount).
     with (
-        mock.patch("notifications.tasks.sweep.delay") as nudge,
+        mock.patch("notifications.tasks.sweep.apply_async") as nudge,
         mock.patch("cases.tasks.refresh_collectors.delay"),
     ):
         for callback in callbacks:
             callback()
     assert nudge.call_count == 1
+    assert nudge.call_args.kwargs == {"countdown": tasks.NUDGE_DELAY_SECONDS}
 
     services.sweep(now=complaint.__class__.objects.get(pk=complaint.pk).submitted_at + timedelta(minutes=1))
     assert Kind.SUBMITTED in kinds_for(alice)
+
+
+def test_submissions_in_a_burst_share_one_sweep(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(tasks, "monotonic", lambda: clock[0])
+    with mock.patch("notifications.tasks.sweep.apply_async") as queue:
+        tasks.nudge_sweep()  # runs in 5 s, after whatever commits before it
+        clock[0] += tasks.NUDGE_DELAY_SECONDS - 1.5
+        tasks.nudge_sweep()  # committed before that sweep starts: nothing more to queue
+        assert queue.call_count == 1
+        clock[0] += 1
+        tasks.nudge_sweep()  # that sweep may have started already: a new one
+        assert queue.call_count == 2
+
+
+def test_a_nudge_the_broker_refused_is_tried_again_by_the_next_submission(monkeypatch):
+    with mock.patch(
+        "notifications.tasks.sweep.apply_async", side_effect=[OSError("broker down"), None]
+    ) as queue:
+        with pytest.raises(OSError):
+            tasks.nudge_sweep()
+        tasks.nudge_sweep()
+    assert queue.call_count == 2
 
 
 def test_the_bell_shows_the_unread_count_and_marks_read(client, alice):
