@@ -92,6 +92,18 @@ def test_a_clock_gone_back_means_a_full_sweep(alice):
     assert reminded(Kind.DRAFT_STALE) == {long_quiet.pk}
 
 
+def test_a_sweep_after_a_bulk_change_looks_at_everything(alice, advocate, monkeypatch):
+    monkeypatch.setattr(services, "TOUCHED_AT_MOST", 0)
+    services.sweep(now=T0)
+    long_quiet = draft_quiet_since(alice, T0 - timedelta(days=3))
+    complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED)
+    case_services.case_assign(complaint=complaint, actor=advocate, assignee_id=advocate.pk, now=T0)
+
+    services.sweep(now=T0 + timedelta(minutes=15))  # one complaint touched: more than 0
+
+    assert reminded(Kind.DRAFT_STALE) == {long_quiet.pk}
+
+
 def test_a_planner_stopped_at_its_limit_keeps_the_window_where_it_was(alice, monkeypatch):
     monkeypatch.setattr(services, "PER_SWEEP", 1)
     first = draft_quiet_since(alice, T0 - timedelta(days=3))
