@@ -113,21 +113,25 @@ def main() -> None:
             timed_phase("followups_ask_due", ask_due) if on else ask_due
         )
 
-    time_phases(True)
     now = timezone.now()
-    with connection.execute_wrapper(counter):
-        start = time.perf_counter()
-        result = services.sweep(now=now)
-        elapsed = time.perf_counter() - start
-    emit(
-        step="sweep",
-        s=round(elapsed, 3),
-        queries=count[0],
-        planned=result.planned,
-        cancelled=result.cancelled,
-        sent=result.sent,
-        waiting_after=waiting.count(),
-    )
+
+    def timed_sweep(**kwargs: Any) -> tuple[float, dict[str, int]]:
+        """One sweep at `now`, its queries counted from zero: its seconds and outcome."""
+        count[0] = 0
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            result = services.sweep(now=now, **kwargs)
+            elapsed = time.perf_counter() - start
+        return elapsed, {
+            "queries": count[0],
+            "planned": result.planned,
+            "cancelled": result.cancelled,
+            "sent": result.sent,
+        }
+
+    time_phases(True)
+    elapsed, outcome = timed_sweep()
+    emit(step="sweep", s=round(elapsed, 3), **outcome, waiting_after=waiting.count())
     # What one sweep leaves: send the rest batch by batch, as the following sweeps would.
     time_phases(False)
     count[0] = 0
@@ -180,36 +184,13 @@ def main() -> None:
             claimed_at=None,
             send_after=now,
         )
-        count[0] = 0
-        with connection.execute_wrapper(counter):
-            start = time.perf_counter()
-            result = services.sweep(now=now)
-            runs.append(round(time.perf_counter() - start, 3))
-    emit(
-        step="settled_sweep",
-        s=statistics.median(runs),
-        runs=runs,
-        queries=count[0],
-        due=len(again),
-        planned=result.planned,
-        cancelled=result.cancelled,
-        sent=result.sent,
-    )
+        elapsed, outcome = timed_sweep()
+        runs.append(round(elapsed, 3))
+    emit(step="settled_sweep", s=statistics.median(runs), runs=runs, due=len(again), **outcome)
     # The same, looking at everything, as a sweep does once every FULL_EVERY: nothing due.
     prefix[0] = "full:"
-    count[0] = 0
-    with connection.execute_wrapper(counter):
-        start = time.perf_counter()
-        result = services.sweep(now=now, full=True)
-        elapsed = time.perf_counter() - start
-    emit(
-        step="full_sweep",
-        s=round(elapsed, 3),
-        queries=count[0],
-        planned=result.planned,
-        cancelled=result.cancelled,
-        sent=result.sent,
-    )
+    elapsed, outcome = timed_sweep(full=True)
+    emit(step="full_sweep", s=round(elapsed, 3), **outcome)
     sys.stdout.flush()
 
 
