@@ -308,6 +308,10 @@ class Span:
     full_at: datetime | None = None
     cut: bool = False
 
+    def after(self, earliest: datetime) -> datetime:
+        """`earliest`, or the window's start when it is later."""
+        return earliest if self.since is None else max(earliest, self.since)
+
     def take(self, qs: QuerySet[Any], limit: int) -> list[Any]:
         rows = list(qs[:limit])
         self.cut |= len(rows) >= limit
@@ -325,8 +329,9 @@ class Span:
 
 
 def _sweep_span(now: datetime, full: bool | None) -> Span:
-    """Full if asked, or if no sweep in the last FULL_EVERY was (the mark expires with it:
-    lost, or unreadable, it means a full sweep, never a window too short)."""
+    """Full if asked, if no sweep in the last FULL_EVERY was (the mark expires with it:
+    lost, or unreadable, it means a full sweep, never a window too short), or if more
+    complaints were touched since than TOUCHED_AT_MOST."""
     if full:
         return Span(now)
     try:
@@ -335,12 +340,17 @@ def _sweep_span(now: datetime, full: bool | None) -> Span:
         mark = None
     if not mark or not (mark["full"] <= mark["last"] <= now < mark["full"] + FULL_EVERY):
         return Span(now)
-    return Span(now, since=mark["last"] - LOOK_BACK, full_at=mark["full"])
+    span = Span(now, since=mark["last"] - LOOK_BACK, full_at=mark["full"])
+    return span if len(span.touched) <= TOUCHED_AT_MOST else Span(now)
 
 
 def _sweep_remember(span: Span) -> None:
-    """The next sweep's window starts here, unless a planner stopped at its limit."""
+    """The next sweep's window starts here, unless a planner stopped at its limit: then
+    it looks at the same window again, or, after a full sweep, at everything."""
     if span.cut:
+        if span.since is None:
+            with contextlib.suppress(Exception):
+                cache.delete(SWEEP_MARK_KEY)
         return
     full_at = span.full_at or span.now
     with contextlib.suppress(Exception):
@@ -366,10 +376,9 @@ def _not_planned(kind: str) -> Exists:
 
 def _plan_submitted(span: Span) -> Iterator[Due]:
     now = span.now
-    start = max(now - timedelta(days=7), span.since or now - timedelta(days=7))
     qs = (
         Complaint.objects.exclude(status=Status.DRAFT)
-        .filter(submitted_at__gte=start, submitted_at__lte=now)
+        .filter(submitted_at__gte=span.after(now - timedelta(days=7)), submitted_at__lte=now)
         .filter(~_not_planned(Kind.SUBMITTED))
         .select_related("filer")
     )
@@ -626,8 +635,7 @@ FOLLOWUP_TELL_WITHIN = timedelta(days=7)
 def _plan_followups(span: Span) -> Iterator[Due]:
     """Tell the borrower about each question `cases.followups` asked (the sweep asks them
     just before planning, see `sweep`)."""
-    start = span.now - FOLLOWUP_TELL_WITHIN
-    qs = case_followups.followups_to_tell(since=max(start, span.since or start)).filter(
+    qs = case_followups.followups_to_tell(since=span.after(span.now - FOLLOWUP_TELL_WITHIN)).filter(
         ~_not_planned(Kind.FOLLOWUP)
     )
     for f in span.take(qs, PER_SWEEP):
@@ -1100,8 +1108,6 @@ def sweep(
     if dry_run:
         return SweepResult(planned=len(reminders_plan(now=now, dry_run=True)), cancelled=0, sent=0)
     span = _sweep_span(now, full)
-    if span.since is not None and len(span.touched) > TOUCHED_AT_MOST:
-        span = Span(now)
     # "Did the harassment stop?": the questions due now exist before the planner tells them
     # (and the notice of the question before each is no longer current).
     asked = case_followups.followups_ask_due(now=now, since=span.since)

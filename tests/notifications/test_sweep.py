@@ -216,7 +216,7 @@ def test_submissions_in_a_burst_share_one_sweep(monkeypatch):
         assert queue.call_count == 2
 
 
-def test_a_nudge_the_broker_refused_is_tried_again_by_the_next_submission(monkeypatch):
+def test_a_nudge_the_broker_refused_is_tried_again_by_the_next_submission():
     with mock.patch(
         "notifications.tasks.sweep.apply_async", side_effect=[OSError("broker down"), None]
     ) as queue:

@@ -117,6 +117,20 @@ def test_a_planner_stopped_at_its_limit_keeps_the_window_where_it_was(alice, mon
     assert reminded(Kind.DRAFT_STALE) == {first.pk, second.pk}
 
 
+def test_a_full_sweep_stopped_at_its_limit_leaves_everything_to_the_next(alice, monkeypatch):
+    services.sweep(now=T0)  # the mark: a full sweep at T0
+    monkeypatch.setattr(services, "PER_SWEEP", 1)
+    first = draft_quiet_since(alice, T0 - timedelta(days=3))
+    second = draft_quiet_since(alice, T0 - timedelta(days=2))
+
+    services.sweep(now=T0 + timedelta(minutes=5), full=True)  # cut after one
+    assert reminded(Kind.DRAFT_STALE) == {first.pk}
+
+    services.sweep(now=T0 + timedelta(minutes=15))  # not the mark of T0's window: full
+
+    assert reminded(Kind.DRAFT_STALE) == {first.pk, second.pk}
+
+
 def test_a_case_released_after_two_days_alerts_the_advocates_at_the_next_sweep(alice, advocate):
     complaint = ComplaintFactory(filer=alice, status=Status.SUBMITTED, submitted_at=T0 - timedelta(days=5))
     case_services.case_assign(
