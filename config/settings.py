@@ -65,13 +65,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session and message middlewares, with shortcuts for untouched requests.
+    "lib.middleware.SessionMiddleware",
     "lib.middleware.CookieLocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "lib.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's AuthenticationMiddleware and django-otp's OTPMiddleware, in one layer.
+    "accounts.middleware.VerifiedUserMiddleware",
+    "lib.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lib.middleware.CachedCSPMiddleware",
     "accounts.middleware.CaseworkerIdleTimeoutMiddleware",
@@ -244,7 +245,8 @@ if REDIS_URL:
     # Sessions are read from the shared cache, written to both: one query fewer on every
     # page a logged-in person opens. Not with the per-process memory cache: a session
     # ended in one process would live on in another's copy.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Django's cached_db engine, opened lazily (lib/sessions.py).
+    SESSION_ENGINE = "lib.sessions"
 else:
     # Files under DATA_DIR rather than each process's memory: the web server, the Celery
     # worker and a second web worker must see one cache, or a count or a page part one of

@@ -9,27 +9,43 @@ import inspect
 
 import pytest
 import redis
-from csp.constants import HEADER
+from csp.constants import HEADER, NONCE, SELF
 from csp.decorators import csp_exempt, csp_replace, csp_update
 from csp.middleware import CSPMiddleware
 from django.contrib import messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.messages.storage.session import SessionStorage
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.cache.backends import redis as django_redis
-from django.http import HttpResponse
+from django.core.exceptions import DisallowedHost
+from django.http import BadHeaderError, HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.locale import LocaleMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.test import RequestFactory
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
+from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 
 from lib.cache import RedisCache, RedisCacheClient
 from lib.middleware import (
     _CUSTOM_MARKERS,
     CachedCSPMiddleware,
+    CommonMiddleware,
     CookieLocaleMiddleware,
     LazyCookieStorage,
+    MessageMiddleware,
     MessageStorage,
+    QuickLazyObject,
+    SessionMiddleware,
     _languages,
+    _set_missing,
+    _stored,
 )
+from lib.sessions import SessionStore as LazySessionStore
 
 
 def test_django_redis_client_still_has_the_parts_our_client_uses():
@@ -212,3 +228,189 @@ def test_a_nonce_asked_for_after_the_header_is_written_is_still_an_error():
         assert not request.csp_nonce
         with pytest.raises(CSPNonceError):
             str(request.csp_nonce)
+
+
+def _through_stack(layers, view, request):
+    """The response `view` gives, passed back up through `layers` (outermost first)."""
+    handler = view
+    for layer in reversed(layers):
+        handler = layer(handler)
+    return handler(request)
+
+
+_STOCK_HEADERS = [SecurityMiddleware, XFrameOptionsMiddleware, CSPMiddleware]
+_OUR_HEADERS = [SecurityMiddleware, XFrameOptionsMiddleware, CachedCSPMiddleware]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["plain", "own referrer policy", "frame exempt", "same-origin frames", "csp exempt", "secure"],
+)
+def test_the_fixed_headers_are_the_ones_djangos_middlewares_write(shape):
+    def view(request):
+        response = HttpResponse("ok")
+        if shape == "own referrer policy":
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    if shape == "frame exempt":
+        view = xframe_options_exempt(view)
+    elif shape == "same-origin frames":
+        view = xframe_options_sameorigin(view)
+    elif shape == "csp exempt":
+        view = csp_exempt()(view)
+
+    def headers(layers):
+        request = RequestFactory().get("/", secure=shape == "secure")
+        response = _through_stack(layers, view, request)
+        return dict(response.items()), response.serialize_headers()
+
+    ours, ours_bytes = headers(_OUR_HEADERS)
+    stock, stock_bytes = headers(_STOCK_HEADERS)
+    assert ours == stock
+    assert sorted(ours_bytes.split(b"\r\n")) == sorted(stock_bytes.split(b"\r\n"))
+    if shape == "plain":
+        assert {"X-Frame-Options", "Referrer-Policy", "X-Content-Type-Options", HEADER} <= set(ours)
+
+
+def test_the_fixed_headers_follow_a_settings_change(settings):
+    request = RequestFactory().get("/")
+    first = _through_stack(_OUR_HEADERS, lambda r: HttpResponse(), request)
+    settings.SECURE_REFERRER_POLICY = "no-referrer"
+    settings.X_FRAME_OPTIONS = "SAMEORIGIN"
+    then = _through_stack(_OUR_HEADERS, lambda r: HttpResponse(), RequestFactory().get("/"))
+
+    assert (first["Referrer-Policy"], first["X-Frame-Options"]) == ("same-origin", "DENY")
+    assert (then["Referrer-Policy"], then["X-Frame-Options"]) == ("no-referrer", "SAMEORIGIN")
+
+
+def test_headers_written_ahead_are_stored_as_django_stores_them():
+    """_set_missing writes into ResponseHeaders._store: the layout it relies on."""
+    written = HttpResponse()
+    written.headers["Content-Language"] = "zh-hans"
+    ahead = HttpResponse()
+    _set_missing(ahead, _stored({"Content-Language": "zh-hans"}))
+
+    assert ahead.headers._store == written.headers._store
+    assert ahead["content-language"] == "zh-hans"
+    with pytest.raises(BadHeaderError):  # made by Django's own checks
+        _stored({"Content-Language": "zh\r\nSet-Cookie: x=1"})
+
+
+def test_the_lazy_objects_start_as_django_makes_them():
+    def make():
+        return "made"
+
+    quick, stock = QuickLazyObject(make), SimpleLazyObject(make)
+    assert vars(quick) == vars(stock)
+    assert vars(quick)["_wrapped"] is empty
+    assert str(quick) == "made"
+    assert vars(quick)["_wrapped"] == "made"
+
+
+def test_a_nonce_asked_for_during_the_request_is_in_the_policy_as_django_csp_writes_it(settings):
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": [SELF, NONCE]}}
+
+    def view(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    ours = _through_stack([CachedCSPMiddleware], view, RequestFactory().get("/"))
+    nonce = ours.content.decode().split("'")[1]
+    assert len(nonce) > 10
+    assert f"'nonce-{nonce}'" in ours[HEADER]
+    stock = _through_stack([CSPMiddleware], view, RequestFactory().get("/"))
+    assert ours[HEADER].replace(nonce, "N") == stock[HEADER].replace(
+        stock.content.decode().split("'")[1], "N"
+    )
+
+
+def test_the_session_store_opens_its_cache_and_serializer_only_when_used():
+    ours, stock = LazySessionStore("k"), cached_db.SessionStore("k")
+
+    assert set(vars(stock)) - set(vars(ours)) == {"_cache", "serializer"}
+    assert {k: v for k, v in vars(stock).items() if k in vars(ours)} == vars(ours)
+    assert ours._cache is stock._cache
+    assert ours.serializer is stock.serializer
+
+
+def _session_outcome(middleware_class, *, cookie: str | None, touch: str):
+    request = RequestFactory().get("/")
+    if cookie is not None:
+        request.COOKIES["sessionid"] = cookie
+
+    def view(request):
+        if touch == "read":
+            request.session.get("x")
+        elif touch == "write":
+            request.session["x"] = 1
+        return HttpResponse()
+
+    response = _through_stack([middleware_class], view, request)
+    morsel = response.cookies.get("sessionid")
+    return response.get("Vary"), None if morsel is None else (bool(morsel.value), morsel["max-age"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cookie", [None, "no-such-session-key", "bad"])  # "bad": too short to be a key
+@pytest.mark.parametrize("touch", ["none", "read", "write"])
+def test_the_session_middleware_ends_every_request_as_djangos(cookie, touch):
+    assert _session_outcome(SessionMiddleware, cookie=cookie, touch=touch) == _session_outcome(
+        DjangoSessionMiddleware, cookie=cookie, touch=touch
+    )
+
+
+def test_the_message_middleware_uses_the_configured_storage(settings):
+    request = RequestFactory().get("/")
+    request.session = {}
+    MessageMiddleware(lambda r: HttpResponse()).process_request(request)
+    assert type(request._messages) is MessageStorage
+
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    MessageMiddleware(lambda r: HttpResponse()).process_request(request)
+    assert type(request._messages) is SessionStorage
+
+
+def test_the_common_middleware_refuses_a_host_not_allowed_every_time(settings):
+    settings.ALLOWED_HOSTS = ["example.org", ".example.com"]
+    middleware = CommonMiddleware(lambda r: HttpResponse())
+
+    for _ in range(2):  # the second time, the allowed ones are remembered
+        for host in ("example.org", "a.example.com", "example.org:8000"):
+            assert middleware.process_request(RequestFactory().get("/", HTTP_HOST=host)) is None
+        for host in ("evil.org", "example.org.evil.org", "exa mple.org"):
+            with pytest.raises(DisallowedHost):
+                middleware.process_request(RequestFactory().get("/", HTTP_HOST=host))
+
+    settings.ALLOWED_HOSTS = ["example.com"]  # a settings change forgets what was allowed
+    with pytest.raises(DisallowedHost):
+        middleware.process_request(RequestFactory().get("/", HTTP_HOST="example.org"))
+
+
+def test_the_common_middleware_sets_content_length_as_django(settings):
+    def length(middleware_class, content):
+        request = RequestFactory().get("/")
+        return middleware_class(lambda r: HttpResponse(content)).process_response(
+            request, HttpResponse(content)
+        )
+
+    for content in (b"", b"ok", "\u4e2d\u6587".encode()):
+        ours, stock = length(CommonMiddleware, content), length(DjangoCommonMiddleware, content)
+        assert ours.headers._store == stock.headers._store
+
+
+@pytest.mark.django_db
+def test_the_common_middleware_still_adds_the_slash_to_a_missing_page(client):
+    response = client.get("/complaints/mine")
+    assert response.status_code == 301
+    assert response["Location"] == "/complaints/mine/"
+
+
+def test_django_otp_still_has_the_verification_our_user_middleware_calls():
+    from django_otp.middleware import OTPMiddleware
+
+    assert list(inspect.signature(OTPMiddleware._verify_user_sync).parameters) == ["self", "request", "user"]
+    assert list(inspect.signature(OTPMiddleware._verify_user_async_via_auser).parameters) == [
+        "self",
+        "request",
+        "auser",
+    ]
