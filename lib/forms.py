@@ -66,12 +66,12 @@ _sharing_classes: dict[type, type] = {}
 
 
 def _sharing_choices(field: forms.ChoiceField) -> forms.ChoiceField:
+    """A copy of the field as it is, of a class that shares its choices when copied."""
     cls = type(field)
-    if not issubclass(cls, SharedChoices):
-        if cls not in _sharing_classes:
-            _sharing_classes[cls] = type(cls.__name__, (SharedChoices, cls), {"__module__": cls.__module__})
-        # A copy of the field as it is, of the class that shares its choices when copied.
-        shared = copy.copy(field)
-        shared.__class__ = _sharing_classes[cls]
-        return shared
-    return field
+    if issubclass(cls, SharedChoices):
+        return field
+    if cls not in _sharing_classes:
+        _sharing_classes[cls] = type(cls.__name__, (SharedChoices, cls), {"__module__": cls.__module__})
+    shared = copy.copy(field)
+    shared.__class__ = _sharing_classes[cls]
+    return shared

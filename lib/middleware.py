@@ -55,19 +55,19 @@ _CUSTOM_MARKERS = (
 _MARKER_SET = frozenset(_CUSTOM_MARKERS)
 _cached: dict[str, Any] = {}
 # (language cookie, Accept-Language header) -> the language Django would pick and the code
-# get_language() then gives. Bounded, as
-# the header is the client's to choose; cleared whole when full.
+# get_language() then gives. Bounded, as the header is the client's to choose; cleared
+# whole when full.
 _languages: dict[tuple[str | None, str], tuple[str, str]] = {}
 _LANGUAGES_KEPT = 512
+_KEY_CHARS_KEPT = 200
 # Host headers found allowed (ALLOWED_HOSTS may allow any subdomain): bounded, cleared
 # whole when full. Refused ones are never kept.
 _hosts_allowed: set[str] = set()
 _HOSTS_KEPT = 64
-_KEY_CHARS_KEPT = 200
 
 
 @receiver(setting_changed)
-def _forget_policy(*, setting: str, **kwargs: Any) -> None:
+def _forget_what_settings_decide(*, setting: str, **kwargs: Any) -> None:
     if setting.startswith(("CONTENT_SECURITY_POLICY", "SECURE_", "X_FRAME_OPTIONS")):
         _cached.clear()
     if setting.startswith("LANGUAGE") or setting in ("LOCALE_PATHS", "INSTALLED_APPS"):
@@ -221,26 +221,19 @@ class CookieLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = chosen[1]
 
     def process_response(self, request: Any, response: Any) -> Any:
-        if "Vary" in response.headers:
+        varied = "Vary" in response.headers
+        if varied:
             patch_vary_headers(response, ("Accept-Language",))
-            _set_missing(response, _content_language(request.LANGUAGE_CODE))
-        else:
-            # What patch_vary_headers writes when there is no Vary yet, without parsing.
-            _set_missing(response, _vary_and_language(request.LANGUAGE_CODE))
+        # Without a Vary yet, what patch_vary_headers would write, without parsing.
+        _set_missing(response, _language_headers(request.LANGUAGE_CODE, vary=not varied))
         return response
 
 
-def _content_language(code: str) -> HeaderItems:
-    key = f"language:{code}"
+def _language_headers(code: str, *, vary: bool) -> HeaderItems:
+    key = f"language:{code}:{vary}"
     if key not in _cached:
-        _cached[key] = _stored({"Content-Language": code})
-    return _cached[key]
-
-
-def _vary_and_language(code: str) -> HeaderItems:
-    key = f"vary+language:{code}"
-    if key not in _cached:
-        _cached[key] = _stored({"Vary": "Accept-Language", "Content-Language": code})
+        headers = {"Vary": "Accept-Language"} if vary else {}
+        _cached[key] = _stored({**headers, "Content-Language": code})
     return _cached[key]
 
 

@@ -386,15 +386,15 @@ def test_the_common_middleware_refuses_a_host_not_allowed_every_time(settings):
         middleware.process_request(RequestFactory().get("/", HTTP_HOST="example.org"))
 
 
-def test_the_common_middleware_sets_content_length_as_django(settings):
-    def length(middleware_class, content):
+def test_the_common_middleware_sets_content_length_as_django():
+    def answered(middleware_class, content):
         request = RequestFactory().get("/")
         return middleware_class(lambda r: HttpResponse(content)).process_response(
             request, HttpResponse(content)
         )
 
     for content in (b"", b"ok", "\u4e2d\u6587".encode()):
-        ours, stock = length(CommonMiddleware, content), length(DjangoCommonMiddleware, content)
+        ours, stock = answered(CommonMiddleware, content), answered(DjangoCommonMiddleware, content)
         assert ours.headers._store == stock.headers._store
 
 
