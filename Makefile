@@ -29,6 +29,7 @@ system-packages:
 	@/sbin/ldconfig -p | grep -q libmagic.so.1 || sh scripts/apt-install libmagic1
 	@/sbin/ldconfig -p | grep -q libpango-1.0.so.0 || sh scripts/apt-install libpango-1.0-0 libpangoft2-1.0-0
 	@[ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] || sh scripts/apt-install fonts-noto-cjk
+	@/sbin/ldconfig -p | grep -q libharfbuzz-subset.so.0 || sh scripts/apt-install libharfbuzz-subset0
 	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx chi_sim || sh scripts/apt-install tesseract-ocr tesseract-ocr-chi-sim
 
 browser-packages: system-packages
