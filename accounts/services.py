@@ -61,8 +61,17 @@ def user_sign_up(
     return user
 
 
-def consent_record(*, user: User, purpose: str, now: Any = None) -> Consent:
-    """Record a consent to the current notice; giving it twice keeps the first moment."""
+# The consents a session has seen recorded, each as "user id:purpose:notice version".
+CONSENTS_SESSION_KEY = "consents_seen"
+
+
+def _consent_mark(user: User, purpose: str) -> str:
+    return f"{user.pk}:{purpose}:{NOTICE_VERSION}"
+
+
+def consent_record(*, user: User, purpose: str, now: Any = None, session: Any = None) -> Consent:
+    """Record a consent to the current notice; giving it twice keeps the first moment.
+    `session`: the request's, which then remembers it (see has_consented)."""
     consent, _created = Consent.objects.get_or_create(
         user=user,
         purpose=purpose,
@@ -70,19 +79,36 @@ def consent_record(*, user: User, purpose: str, now: Any = None) -> Consent:
         defaults={"given_at": now or timezone.now()},
     )
     user.__dict__.setdefault("_consented", set()).add(purpose)
+    if session is not None:
+        _consent_remember(session, user, purpose)
     return consent
 
 
-def has_consented(user: User, purpose: str) -> bool:
+def _consent_remember(session: Any, user: User, purpose: str) -> None:
+    seen = session.get(CONSENTS_SESSION_KEY, [])
+    mark = _consent_mark(user, purpose)
+    if mark not in seen:
+        session[CONSENTS_SESSION_KEY] = [*seen, mark]
+
+
+def has_consented(user: User, purpose: str, *, session: Any = None) -> bool:
     """Asked by the filing form and again by the submission it leads to: the answer is
-    kept on the user object for the rest of the request (consents are never withdrawn
-    by a page; the notice version is part of the query)."""
+    kept on the user object for the rest of the request. With the request's `session`,
+    a consent found is also kept there, and not asked of the database again in that
+    session (a filing's one query of its own, `make bench`). That is safe because no
+    page withdraws a consent: it ends only with its person (account_delete), and the
+    mark names the person, by an id never given again, and the notice's version, so a
+    new notice, or anyone else in the same browser, is asked again."""
     known = user.__dict__.setdefault("_consented", set())
-    if (
-        purpose not in known
-        and Consent.objects.filter(user=user, purpose=purpose, notice_version=NOTICE_VERSION).exists()
-    ):
+    if purpose in known:
+        return True
+    if session is not None and _consent_mark(user, purpose) in session.get(CONSENTS_SESSION_KEY, ()):
         known.add(purpose)
+        return True
+    if Consent.objects.filter(user=user, purpose=purpose, notice_version=NOTICE_VERSION).exists():
+        known.add(purpose)
+        if session is not None:
+            _consent_remember(session, user, purpose)
     return purpose in known
 
 

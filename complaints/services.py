@@ -7,7 +7,7 @@ same transaction as the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -281,6 +281,14 @@ def complaint_file(
     refuse, nothing is saved and ComplaintError is raised: the caller may then save the
     draft alone, so that nothing typed is lost."""
     now = now or timezone.now()
+
+    def submitted_row(new: Complaint, built: list[Incident]) -> None:
+        # A new complaint is checked as the submission would be, then written submitted
+        # in its one INSERT (an UPDATE fewer, and one round trip).
+        _transition_check(complaint=new, actor=filer, to_status=Status.SUBMITTED, named=built)
+        new.status = Status.SUBMITTED
+        new.submitted_at = now
+
     with transaction.atomic():
         saved, added = _save_draft(
             filer=filer,
@@ -292,6 +300,7 @@ def complaint_file(
             now=now,
             bump=False,  # the submission bumps it, in this transaction
             log_created=False,  # written with the submission's entry
+            before_insert=submitted_row,
         )
         # Locked already: a new complaint is seen by nobody before the commit, and a
         # draft being edited was locked by _save_draft. A new complaint's incidents are
@@ -304,6 +313,7 @@ def complaint_file(
             locked=True,
             incidents=added if complaint is None else None,
             created_by=filer if complaint is None else None,
+            inserted_from=Status.DRAFT if complaint is None else None,
         )
 
 
@@ -318,12 +328,15 @@ def _save_draft(
     now: datetime | None,
     bump: bool = True,
     log_created: bool = True,
+    before_insert: Callable[[Complaint, list[Incident]], None] | None = None,
 ) -> tuple[Complaint, list[Incident]]:
     """complaint_save_draft's work, in the caller's transaction: the complaint, and the
     incidents it added. `bump`: False when the caller bumps the complaints' version itself
     in the same transaction (complaint_file, whose submission does); `log_created`: False
     when the caller writes a new complaint's "created" entry itself (complaint_file, with
-    the submission's, in one INSERT)."""
+    the submission's, in one INSERT). `before_insert`: called with a new complaint and
+    its incidents, all unsaved, just before they are written; it may refuse
+    (ComplaintError) or change the complaint's row (complaint_file submits it)."""
     now = now or timezone.now()
     incidents = list(incidents)
     # Lengths first, before anything is written; the count once the draft is locked.
@@ -352,12 +365,10 @@ def _save_draft(
             setattr(complaint, field, data[field])
     if complaint.summary is None:
         complaint.summary = ""
-    complaint.save()
-    if is_new and log_created:
-        timeline_log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
     new_incidents = []
     numbers = []
     for incident_data in incidents:
+        # A new complaint has no id yet: each incident takes it when it is written below.
         incident = Incident(complaint=complaint, created_by=filer, created=now)
         _apply_incident(incident, incident_data, now=now)
         found = series_numbers(incident_data)
@@ -365,6 +376,11 @@ def _save_draft(
             incident.series_count = len(found)  # each number called at least once
         new_incidents.append(incident)
         numbers.append(found)
+    if is_new and before_insert is not None:
+        before_insert(complaint, new_incidents)
+    complaint.save()
+    if is_new and log_created:
+        timeline_log(complaint, kind=TimelineEvent.Kind.CREATED, actor=filer, now=now)
     # One INSERT for all of them: incidents have no save() logic or per-row signal to skip.
     Incident.objects.bulk_create(new_incidents)
     IncidentNumber.objects.bulk_create(
@@ -461,32 +477,20 @@ def complaint_transition(
     )
 
 
-def _transition(
+def _transition_allowed(
     *,
     complaint: Complaint,
     actor: Any,
+    src: str,
     to_status: str,
     note: str = "",
-    now: datetime | None = None,
-    by_escalation: bool = False,
-    locked: bool = False,
     code: str = "",
-    params: dict[str, Any] | None = None,
-    incidents: list[Incident] | None = None,
-    created_by: Any = None,
-) -> Complaint:
-    """complaint_transition's work, in the caller's transaction. `locked`: the caller
-    holds the row's lock on this very object in this transaction (complaint_file).
-    `incidents`: every incident the complaint has, when the caller holds them all (it
-    has just made the complaint and them, in this transaction). `created_by`: the caller
-    has just made the complaint and left its "created" entry to be written here, before
-    this change's, in the same INSERT."""
-    now = now or timezone.now()
-    if not locked:
-        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    by_escalation: bool = False,
+) -> None:
+    """The workflow's rules for a move from `src` to `to_status` by this actor: raises
+    ComplaintError. What a submission needs besides is `_submission_check`'s."""
     if to_status not in Status.values:
         raise ComplaintError(_("Unknown status."))
-    src = complaint.status
     if src == to_status:
         raise ComplaintError(_("The complaint already has this status."))
     if (src, to_status) not in workflow.TRANSITIONS:
@@ -500,13 +504,76 @@ def _transition(
         raise ComplaintError(
             _("Record where you sent the complaint (under “Escalations”): the status follows from it.")
         )
-    note = (note or "").strip()
     # A system's reason (a message code) counts as one: reopening on a follow-up's answer.
     if workflow.needs_reason(src, to_status) and not note and not code:
         raise ComplaintError(_("Please say why."))
+
+
+def _submission_check(*, complaint: Complaint, actor: Any, named: list[Incident] | None) -> None:
+    """A (first or renewed) submission's needs: raises ComplaintError with all that is
+    missing. `named`: the complaint's incidents when the caller holds them all (a first
+    submission); None to ask the database whether it has any."""
+    problems = submission_problems(
+        # The person pressing "submit" is the filer: their object already knows.
+        filer=actor if getattr(actor, "pk", None) == complaint.filer_id else complaint.filer,
+        summary=complaint.summary,
+        has_incidents=bool(named) if named is not None else complaint.incidents.exists(),
+    )
+    if problems:
+        raise ComplaintError(" ".join(problems.values()))
+
+
+def _transition_check(*, complaint: Complaint, actor: Any, to_status: str, named: list[Incident]) -> None:
+    """Every rule of moving this complaint, as it is in memory (not yet written), to
+    `to_status`; `named`: all its incidents (complaint_file, before the INSERT)."""
+    _transition_allowed(complaint=complaint, actor=actor, src=complaint.status, to_status=to_status)
+    if to_status == Status.SUBMITTED:
+        _submission_check(complaint=complaint, actor=actor, named=named)
+
+
+def _transition(
+    *,
+    complaint: Complaint,
+    actor: Any,
+    to_status: str,
+    note: str = "",
+    now: datetime | None = None,
+    by_escalation: bool = False,
+    locked: bool = False,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    incidents: list[Incident] | None = None,
+    created_by: Any = None,
+    inserted_from: str | None = None,
+) -> Complaint:
+    """complaint_transition's work, in the caller's transaction. `locked`: the caller
+    holds the row's lock on this very object in this transaction (complaint_file).
+    `incidents`: every incident the complaint has, when the caller holds them all (it
+    has just made the complaint and them, in this transaction). `created_by`: the caller
+    has just made the complaint and left its "created" entry to be written here, before
+    this change's, in the same INSERT. `inserted_from`: the caller checked this change
+    (`_transition_check`) and wrote the new row with it already; the status it came
+    from. Only what goes with the change is left to write."""
+    now = now or timezone.now()
+    if not locked:
+        complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    note = (note or "").strip()
+    src = inserted_from or complaint.status
+    if inserted_from is None:
+        _transition_allowed(
+            complaint=complaint,
+            actor=actor,
+            src=src,
+            to_status=to_status,
+            note=note,
+            code=code,
+            by_escalation=by_escalation,
+        )
     # Collector profiles leave drafts out: entering or leaving one changes the counts of the
     # numbers its incidents name. A first submission also needs to know there are incidents.
-    first_submission = to_status == Status.SUBMITTED and complaint.submitted_at is None
+    first_submission = to_status == Status.SUBMITTED and (
+        inserted_from is not None or complaint.submitted_at is None
+    )
     if not (first_submission or Status.DRAFT in (src, to_status)):
         named = []
     elif incidents is not None:
@@ -516,17 +583,10 @@ def _transition(
             complaint.incidents.only("pk", "complaint", "collector_id_normalized", "series_count", "ended_at")
         )
     keys = incident_collector_keys(complaint, named) if named else []
-    if to_status == Status.SUBMITTED:
+    if to_status == Status.SUBMITTED and inserted_from is None:
         # A first submission (also a discarded draft reopened) or a reopening: either way
         # the complaint goes (again) to people who read it.
-        problems = submission_problems(
-            # The person pressing "submit" is the filer: their object already knows.
-            filer=actor if getattr(actor, "pk", None) == complaint.filer_id else complaint.filer,
-            summary=complaint.summary,
-            has_incidents=bool(named) if first_submission else complaint.incidents.exists(),
-        )
-        if problems:
-            raise ComplaintError(" ".join(problems.values()))
+        _submission_check(complaint=complaint, actor=actor, named=named if first_submission else None)
     if first_submission:
         complaint.submitted_at = now
         # Tell the borrower it arrived without waiting for the next scheduled sweep. If the
@@ -535,7 +595,8 @@ def _transition(
     hooks.collectors_changed(keys)
     complaint.status = to_status
     complaint.status_changed_at = now
-    complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
+    if inserted_from is None:
+        complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
     versions.bump(COMPLAINTS_VERSION)
     change = _timeline_row(
         complaint,

@@ -72,8 +72,13 @@ def _save_complaint_form(
         return None, form, formset
     new_incidents = [f.cleaned_data for f in formset.forms if f.has_changed()]
     if form.cleaned_data.get("consent_sensitive"):
-        account_services.consent_record(user=request.user, purpose=Consent.Purpose.SENSITIVE)
+        account_services.consent_record(
+            user=request.user, purpose=Consent.Purpose.SENSITIVE, session=request.session
+        )
     if wants_submit:
+        # Known from the session if it has seen the consent: the service's check below
+        # then finds it on the user.
+        account_services.has_consented(request.user, Consent.Purpose.SENSITIVE, session=request.session)
         # The service's own rule for submitting, asked before saving so that each problem
         # shows beside what fixes it.
         problems = services.submission_problems(
@@ -152,7 +157,9 @@ def create(request: HttpRequest) -> HttpResponse:
             "formset": formset,
             "lender_names": _lender_suggestions(),
             "funder_names": _funder_suggestions(),
-            "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),
+            "needs_consent": not account_services.has_consented(
+                request.user, Consent.Purpose.SENSITIVE, session=request.session
+            ),
         },
     )
 
@@ -180,7 +187,9 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
             "incidents": page.incidents_with_numbers(complaint),
             "lender_names": _lender_suggestions(),
             "funder_names": _funder_suggestions(),
-            "needs_consent": not account_services.has_consented(request.user, Consent.Purpose.SENSITIVE),
+            "needs_consent": not account_services.has_consented(
+                request.user, Consent.Purpose.SENSITIVE, session=request.session
+            ),
         },
     )
 

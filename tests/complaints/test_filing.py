@@ -294,3 +294,52 @@ def test_a_filing_that_succeeds_never_lays_out_its_forms(logged_in, monkeypatch)
     response = logged_in.post(reverse("complaints:create"), filing(incident(0), incident(1)))
 
     assert response.status_code == 302
+
+
+def _consent_queries(ctx) -> int:
+    return sum('"accounts_consent"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_consent_seen_once_is_not_asked_of_the_database_again_in_that_session(logged_in, borrower):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    logged_in.post(reverse("complaints:create"), filing(incident(0)))  # gives the consent
+
+    with CaptureQueriesContext(connection) as page:
+        logged_in.get(reverse("complaints:create"))
+    with CaptureQueriesContext(connection) as post:
+        response = logged_in.post(reverse("complaints:create"), filing(incident(0), consent_sensitive=""))
+
+    assert response.status_code == 302 and Complaint.objects.filter(status="submitted").count() == 2
+    assert _consent_queries(page) == _consent_queries(post) == 0
+
+
+def test_a_session_that_saw_one_persons_consent_asks_again_for_another(client, borrower, other_borrower):
+    from accounts.models import Consent
+    from accounts.services import has_consented
+    from tests.factories import consented
+
+    consented(borrower)
+    client.force_login(borrower)
+    session = client.session
+    assert has_consented(borrower, Consent.Purpose.SENSITIVE, session=session)
+
+    # The same browser's session, another person (a fresh object, as in a new request).
+    assert not has_consented(
+        type(other_borrower).objects.get(pk=other_borrower.pk), "sensitive", session=session
+    )
+
+
+def test_a_new_notice_asks_again_though_the_session_saw_the_old_consent(client, borrower, monkeypatch):
+    from accounts import services as account_services
+    from accounts.models import Consent
+    from tests.factories import consented
+
+    consented(borrower)
+    session = client.session
+    assert account_services.has_consented(borrower, Consent.Purpose.SENSITIVE, session=session)
+
+    monkeypatch.setattr(account_services, "NOTICE_VERSION", "2099-01")
+    fresh = type(borrower).objects.get(pk=borrower.pk)
+    assert not account_services.has_consented(fresh, Consent.Purpose.SENSITIVE, session=session)

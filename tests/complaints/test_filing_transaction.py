@@ -3,14 +3,20 @@ as the two steps it replaced, including when the submission is refused."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from audit.models import Action, AuditEvent
 from complaints import services
-from complaints.models import Complaint, Incident, Status, TimelineEvent
+from complaints.models import Channel, Complaint, HarassmentKind, Incident, Status, TimelineEvent
 from tests.complaints.test_filing import filing, incident
-from tests.factories import LenderFactory
+from tests.factories import LenderFactory, consented
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +101,61 @@ def test_filing_again_into_an_edited_draft_still_counts_its_older_incidents(logg
     draft.refresh_from_db()
     assert draft.status == Status.SUBMITTED
     assert told == [["17100001111", "17100005555"]]
+
+
+def _service_filing(borrower, **overrides):
+    data = {"summary": "催收员打电话给我的同事。", **overrides}
+    return services.complaint_file(
+        filer=borrower,
+        lender_name="小赢卡贷",
+        data=data,
+        incidents=[
+            {
+                "occurred_at": timezone.now() - timedelta(days=1),
+                "channel": Channel.CALL,
+                "kind": HarassmentKind.THIRD_PARTIES,
+                "collector_id": "17100001111",
+                "description": "打给我的同事。",
+            }
+        ],
+    )
+
+
+def test_a_new_filing_is_written_submitted_in_its_one_insert(logged_in, borrower):
+    consented(borrower)
+
+    with CaptureQueriesContext(connection) as ctx:
+        complaint = _service_filing(borrower)
+
+    writes = [q["sql"] for q in ctx.captured_queries if '"complaints_complaint"' in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "complaints_complaint"')
+    stored = Complaint.objects.get(pk=complaint.pk)
+    assert stored.status == Status.SUBMITTED
+    assert stored.submitted_at == stored.status_changed_at == stored.created
+    assert AuditEvent.objects.filter(
+        complaint=stored, action=Action.STATUS_CHANGE, detail="submitted"
+    ).exists()
+    assert list(stored.events.order_by("pk").values_list("kind", "from_status", "to_status")) == [
+        (TimelineEvent.Kind.CREATED, "", ""),
+        (TimelineEvent.Kind.STATUS, Status.DRAFT, Status.SUBMITTED),
+    ]
+
+
+def test_a_new_filing_the_submission_rules_refuse_writes_nothing(logged_in, borrower):
+    # No consent given: checked before the row is written, so there is nothing to undo.
+    with pytest.raises(services.ComplaintError, match="请同意"):
+        _service_filing(borrower)
+
+    assert not Complaint.objects.exists()
+    assert not Incident.objects.exists()
+    assert not TimelineEvent.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_new_filing_without_a_summary_is_refused_before_it_is_written(logged_in, borrower):
+    consented(borrower)
+
+    with pytest.raises(services.ComplaintError):
+        _service_filing(borrower, summary="  ")
+
+    assert not Complaint.objects.exists()
