@@ -833,14 +833,14 @@ class Traffic(threading.Thread):
         n = 0
         latest: dict[int, str] = {}
         while not self.stop.is_set():
-            slot = n % len(self.people)
+            turn, slot = divmod(n, len(self.people))
             person = self.people[slot]
             n += 1
             try:
                 # A borrower may file 20 complaints an hour: each files every fourth turn
                 # and uploads to their latest complaint in between, so that a fast machine
                 # does not spend the allowance before the restart's clean window is over.
-                reference = latest.get(slot) if (n - 1) // len(self.people) % 4 else None
+                reference = latest.get(slot) if turn % 4 else None
                 if reference is None:
                     reference = person.file()
                     self.note(302 if reference else 500)

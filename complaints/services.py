@@ -313,7 +313,7 @@ def complaint_file(
             locked=True,
             incidents=added if complaint is None else None,
             created_by=filer if complaint is None else None,
-            inserted_from=Status.DRAFT if complaint is None else None,
+            inserted=complaint is None,
         )
 
 
@@ -429,9 +429,12 @@ def incident_add(
     return incident
 
 
-def submission_problems(*, filer: Any, summary: str, has_incidents: bool) -> dict[str, str]:
+def submission_problems(
+    *, filer: Any, summary: str, has_incidents: bool, session: Any = None
+) -> dict[str, str]:
     """What stops a complaint from being submitted, by the field to fix: the filing form
-    shows each beside its field, and `complaint_transition` refuses with all of them."""
+    shows each beside its field, and `complaint_transition` refuses with all of them.
+    `session`: the filing form's request's, which may already know the consent."""
     problems = {}
     if not (summary or "").strip():
         problems["summary"] = _("Please describe what happened before you submit.")
@@ -439,7 +442,7 @@ def submission_problems(*, filer: Any, summary: str, has_incidents: bool) -> dic
         problems["incidents"] = _("Please record at least one incident before you submit.")
     # Incidents name relatives and colleagues, recordings carry their voices: sensitive
     # information that advocates may see only with the filer's recorded consent (PIPL 29).
-    if not account_services.has_consented(filer, Consent.Purpose.SENSITIVE):
+    if not account_services.has_consented(filer, Consent.Purpose.SENSITIVE, session=session):
         problems["consent_sensitive"] = _(
             "Please agree to how sensitive information is handled before you submit."
         )
@@ -544,22 +547,22 @@ def _transition(
     params: dict[str, Any] | None = None,
     incidents: list[Incident] | None = None,
     created_by: Any = None,
-    inserted_from: str | None = None,
+    inserted: bool = False,
 ) -> Complaint:
     """complaint_transition's work, in the caller's transaction. `locked`: the caller
     holds the row's lock on this very object in this transaction (complaint_file).
     `incidents`: every incident the complaint has, when the caller holds them all (it
     has just made the complaint and them, in this transaction). `created_by`: the caller
     has just made the complaint and left its "created" entry to be written here, before
-    this change's, in the same INSERT. `inserted_from`: the caller checked this change
-    (`_transition_check`) and wrote the new row with it already; the status it came
-    from. Only what goes with the change is left to write."""
+    this change's, in the same INSERT. `inserted`: the caller checked this change
+    (`_transition_check`) and wrote the new complaint's row with it already, so it comes
+    from a draft and only what goes with the change is left to write."""
     now = now or timezone.now()
     if not locked:
         complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     note = (note or "").strip()
-    src = inserted_from or complaint.status
-    if inserted_from is None:
+    src = Status.DRAFT if inserted else complaint.status
+    if not inserted:
         _transition_allowed(
             complaint=complaint,
             actor=actor,
@@ -571,9 +574,7 @@ def _transition(
         )
     # Collector profiles leave drafts out: entering or leaving one changes the counts of the
     # numbers its incidents name. A first submission also needs to know there are incidents.
-    first_submission = to_status == Status.SUBMITTED and (
-        inserted_from is not None or complaint.submitted_at is None
-    )
+    first_submission = to_status == Status.SUBMITTED and (inserted or complaint.submitted_at is None)
     if not (first_submission or Status.DRAFT in (src, to_status)):
         named = []
     elif incidents is not None:
@@ -583,7 +584,7 @@ def _transition(
             complaint.incidents.only("pk", "complaint", "collector_id_normalized", "series_count", "ended_at")
         )
     keys = incident_collector_keys(complaint, named) if named else []
-    if to_status == Status.SUBMITTED and inserted_from is None:
+    if to_status == Status.SUBMITTED and not inserted:
         # A first submission (also a discarded draft reopened) or a reopening: either way
         # the complaint goes (again) to people who read it.
         _submission_check(complaint=complaint, actor=actor, named=named if first_submission else None)
@@ -595,7 +596,7 @@ def _transition(
     hooks.collectors_changed(keys)
     complaint.status = to_status
     complaint.status_changed_at = now
-    if inserted_from is None:
+    if not inserted:
         complaint.save(update_fields=["status", "status_changed_at", "submitted_at", "updated"])
     versions.bump(COMPLAINTS_VERSION)
     change = _timeline_row(

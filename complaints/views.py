@@ -76,15 +76,14 @@ def _save_complaint_form(
             user=request.user, purpose=Consent.Purpose.SENSITIVE, session=request.session
         )
     if wants_submit:
-        # Known from the session if it has seen the consent: the service's check below
-        # then finds it on the user.
-        account_services.has_consented(request.user, Consent.Purpose.SENSITIVE, session=request.session)
         # The service's own rule for submitting, asked before saving so that each problem
         # shows beside what fixes it.
         problems = services.submission_problems(
             filer=request.user,
             summary=form.cleaned_data.get("summary", ""),
             has_incidents=bool(new_incidents) or (complaint is not None and complaint.incidents.exists()),
+            # A consent this session has seen is not asked again, here or by the service.
+            session=request.session,
         )
         for field, message in problems.items():
             if field == "incidents":
