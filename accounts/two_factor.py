@@ -4,7 +4,6 @@ advocates and admins, who can open other people's cases."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from io import BytesIO
 
 import django_otp
@@ -25,7 +24,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import permissions, services
 from .devices import has_confirmed_device
-from .middleware import may_be_logged_in
 
 
 def two_factor_required(user: object) -> bool:
@@ -115,23 +113,16 @@ def verify(request: HttpRequest) -> HttpResponse:
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/healthz", "/accounts/logout/", "/accounts/two-factor/")
 
 
-class TwoFactorMiddleware:
-    """Until the second step is done, a user who needs it reaches only the pages that do it."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not may_be_logged_in(request):
-            return self.get_response(request)
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(_OPEN_PREFIXES)
-            and not user.is_verified()
-            and two_factor_required(user)
-        ):
-            target = "two_factor_verify" if has_confirmed_device(user) else "two_factor_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
-        return self.get_response(request)
+def two_factor_gate(request: HttpRequest) -> HttpResponse | None:
+    """Until the second step is done, a user who needs it reaches only the pages that do
+    it (accounts.middleware.AccountMiddleware, for a request that may be logged in)."""
+    user = request.user
+    if (
+        user.is_authenticated
+        and not request.path.startswith(_OPEN_PREFIXES)
+        and not user.is_verified()
+        and two_factor_required(user)
+    ):
+        target = "two_factor_verify" if has_confirmed_device(user) else "two_factor_setup"
+        return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+    return None

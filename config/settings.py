@@ -70,13 +70,12 @@ MIDDLEWARE = [
     "lib.middleware.CookieLocaleMiddleware",
     "lib.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Django's AuthenticationMiddleware and django-otp's OTPMiddleware, in one layer.
-    "accounts.middleware.VerifiedUserMiddleware",
     "lib.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lib.middleware.CachedCSPMiddleware",
-    "accounts.middleware.CaseworkerIdleTimeoutMiddleware",
-    "accounts.two_factor.TwoFactorMiddleware",
+    # Django's AuthenticationMiddleware and django-otp's OTPMiddleware, the caseworkers'
+    # idle timeout and the two-step gate, in one layer.
+    "accounts.middleware.AccountMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its own response.
     "axes.middleware.AxesMiddleware",
 ]

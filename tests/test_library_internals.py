@@ -27,6 +27,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.test import RequestFactory
 from django.utils import translation
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject, empty
 from django.views.decorators.clickjacking import xframe_options_exempt, xframe_options_sameorigin
 
@@ -36,6 +37,7 @@ from lib.middleware import (
     CachedCSPMiddleware,
     CommonMiddleware,
     CookieLocaleMiddleware,
+    DirectCall,
     LazyCookieStorage,
     MessageMiddleware,
     MessageStorage,
@@ -414,3 +416,49 @@ def test_django_otp_still_has_the_verification_our_user_middleware_calls():
         "request",
         "auser",
     ]
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [SessionMiddleware, CookieLocaleMiddleware, CommonMiddleware, MessageMiddleware, CachedCSPMiddleware],
+)
+def test_a_direct_call_layer_has_both_methods_it_calls_and_is_adapted_under_asgi(layer):
+    # DirectCall calls both without asking: a layer losing one must fail here, not on a page.
+    assert layer.__call__ is DirectCall.__call__
+    assert callable(layer.process_request) and callable(layer.process_response)
+    # Under ASGI, Django wraps a layer that is not async-capable rather than awaiting it.
+    assert layer.async_capable is False and layer.sync_capable is True
+
+
+def test_a_direct_call_layer_flows_as_djangos_middleware_mixin():
+    def flow(*bases):
+        seen = []
+
+        class Layer(*bases):
+            def process_request(self, request):
+                seen.append("request")
+                return HttpResponse("short") if request.GET.get("stop") else None
+
+            def process_response(self, request, response):
+                seen.append(f"response:{response.content.decode()}")
+                return response
+
+        def view(request):
+            seen.append("view")
+            return HttpResponse("view")
+
+        for query in ({}, {"stop": "1"}):
+            Layer(view)(RequestFactory().get("/", query))
+        return seen
+
+    assert (
+        flow(DirectCall, MiddlewareMixin)
+        == flow(MiddlewareMixin)
+        == [
+            "request",
+            "view",
+            "response:view",
+            "request",
+            "response:short",
+        ]
+    )

@@ -107,6 +107,32 @@ def test_an_idle_advocate_is_logged_out_but_a_borrower_is_not(client, advocate, 
         assert client.get(reverse("complaints:mine")).status_code == 200
 
 
+def test_the_idle_timeouts_redirect_carries_the_sites_headers_and_its_message(client, advocate):
+    # The account layer answers from inside the stack: the frame, policy and message
+    # layers around it still see its answer.
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(advocate)
+        client.get(reverse("cases:queue"))
+    with time_machine.travel(start + timedelta(minutes=31), tick=False):
+        response = client.get(reverse("cases:queue"))
+        assert response.status_code == 302
+        assert response["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        login = client.get(response["Location"])
+    assert "_auth_user_id" not in client.session
+    assert [str(m) for m in login.context["messages"]] == [
+        "由于长时间没有操作，您已自动退出登录。请重新登录。"
+    ]
+
+
+def test_a_visitor_without_a_session_is_anonymous_to_the_views(client):
+    response = client.get(reverse("home"))
+    assert response.wsgi_request.user.is_anonymous
+    assert not response.wsgi_request.user.is_verified()
+
+
 def test_an_active_advocate_stays_logged_in(client, advocate):
     start = timezone.now()
     client.force_login(advocate)
