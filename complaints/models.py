@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from lib.constraints import ValidatesCheckableConstraints
 from lib.phones import fold_digits, mask_phone, normalize_phone
 
 from . import timeline_text
@@ -451,7 +452,7 @@ class Outcome(models.TextChoices):
     INVESTIGATE = "investigate", _("Investigate and punish the collector")
 
 
-class Complaint(models.Model):
+class Complaint(ValidatesCheckableConstraints):
     """One person's complaint against one lender about how a debt was collected."""
 
     reference = models.CharField(
