@@ -14,15 +14,15 @@ class CasesConfig(AppConfig):
         from complaints.page import register_section
         from complaints.personal_data import register_complaint_export
 
-        from .collectors import refresh_after_commit
+        from .collectors import recount_soon
         from .panel import complaint_section, live_section
         from .personal_data import PART, export_complaint
         from .timeline_text import register_all as register_timeline_text
 
         register(PART)
         register_complaint_export("cases", export_complaint)
-        # A recount of each number an incident names, after the change commits.
-        on_collectors_changed(refresh_after_commit)
+        # A recount of each number an incident names, soon after the change commits.
+        on_collectors_changed(recount_soon)
 
         register_section("case", complaint_section)
         register_section("case-panel", live_section, live=True)

@@ -17,8 +17,9 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from complaints.models import Incident, IncidentNumber, Status
+from lib.tasks import Nudge
 
-from .models import CollectorProfile
+from .models import CollectorProfile, CollectorRecount
 
 _MAX_LENDERS = 50
 
@@ -87,20 +88,50 @@ def refresh_all() -> int:
     return refresh(keys)
 
 
-def refresh_after_commit(keys: Iterable[str]) -> None:
-    """Ask for a recount once the change that touched these numbers is committed."""
+def recount_soon(keys: Iterable[str]) -> None:
+    """Have these numbers recounted once the change that touched them is committed
+    (complaints.hooks.on_collectors_changed; called in the change's transaction)."""
     keys = sorted({k for k in keys if k})
     if not keys:
         return
+    CollectorRecount.objects.bulk_create([CollectorRecount(key=k) for k in keys], ignore_conflicts=True)
+    # robust: a broker that is down must not undo the borrower's change; the numbers
+    # wait in their table for the next recount that runs.
+    transaction.on_commit(nudge_recount, robust=True)
 
-    def enqueue() -> None:
-        from .tasks import refresh_collectors
 
-        refresh_collectors.delay(keys, timezone.now().isoformat())
+# Changes share a recount (lib.tasks.Nudge): it starts this many seconds after the first.
+RECOUNT_DELAY_SECONDS = 5
+# Numbers recounted per task; more waiting queue the next one.
+RECOUNT_BATCH = 500
+_recount_nudge = Nudge(RECOUNT_DELAY_SECONDS)
 
-    # robust: a broker that is down must not undo the borrower's change; the nightly
-    # recount catches up.
-    transaction.on_commit(enqueue, robust=True)
+
+def nudge_recount() -> None:
+    from .tasks import refresh_waiting_collectors
+
+    _recount_nudge.send(refresh_waiting_collectors)
+
+
+def forget_nudge() -> None:
+    _recount_nudge.forget()
+
+
+def refresh_waiting(limit: int = RECOUNT_BATCH) -> tuple[int, bool]:
+    """Recount the numbers waiting, up to `limit`: how many, and whether more wait.
+
+    The numbers are taken and recounted in one transaction: if the recount fails they
+    still wait. Rows another recount has taken are skipped; a change that asks again for
+    a number being recounted waits for that transaction, then leaves its own row."""
+    with transaction.atomic():
+        keys = list(
+            CollectorRecount.objects.select_for_update(skip_locked=True)
+            .order_by("key")
+            .values_list("key", flat=True)[:limit]
+        )
+        refresh(keys)
+        CollectorRecount.objects.filter(key__in=keys).delete()
+    return len(keys), CollectorRecount.objects.exists()
 
 
 def profiles(keys: Iterable[str]) -> dict[str, CollectorProfile]:

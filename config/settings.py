@@ -360,6 +360,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "cases.tasks.refresh_all_collectors",
         "schedule": 24 * 60 * 60,
     },
+    # Numbers whose recount was asked for while the broker was down wait in their table.
+    "recount-waiting-collectors": {
+        "task": "cases.tasks.refresh_waiting_collectors",
+        "schedule": 10 * 60,
+    },
     "mark-overdue-escalations": {
         "task": "escalations.tasks.mark_overdue_escalations",
         "schedule": 60 * 60,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from time import monotonic
 from typing import Any
 
 from celery import shared_task
@@ -8,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints.hooks import CaseActivity
-from lib.tasks import run_claim
+from lib.tasks import Nudge, run_claim
 
 from . import services
 
@@ -20,33 +19,19 @@ def sweep(self: Any) -> dict[str, int]:
     return {"planned": result.planned, "cancelled": result.cancelled, "sent": result.sent}
 
 
-# Submissions share a sweep: one queues it to start this many seconds later, and those
-# that follow within them need none of their own, as it starts after they committed.
+# Submissions share a sweep (lib.tasks.Nudge): it starts this many seconds after the first.
 NUDGE_DELAY_SECONDS = 5
-
-
-class _Nudge:
-    """Until when (this process's monotonic clock) a sweep it queued is still to start."""
-
-    pending_until = 0.0
+_sweep_nudge = Nudge(NUDGE_DELAY_SECONDS)
 
 
 def nudge_sweep() -> None:
     """Have a sweep run within NUDGE_DELAY_SECONDS (complaints.hooks.on_submitted; called
-    after commit), so the borrower hears at once that the complaint arrived. Under load
-    that is one sweep, and one message to the broker, per few seconds and web worker
-    instead of one per submission (`make bench`: a filing's publish cost 0.6 ms)."""
-    now = monotonic()
-    if now < _Nudge.pending_until:
-        return
-    sweep.apply_async(countdown=NUDGE_DELAY_SECONDS)
-    # A second short of the delay: the worker's clock may run a little ahead of this one.
-    _Nudge.pending_until = now + NUDGE_DELAY_SECONDS - 1
+    after commit), so the borrower hears at once that the complaint arrived."""
+    _sweep_nudge.send(sweep)
 
 
 def forget_nudge() -> None:
-    """The next submission queues its own sweep (tests start each from nothing)."""
-    _Nudge.pending_until = 0.0
+    _sweep_nudge.forget()
 
 
 @shared_task

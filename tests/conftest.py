@@ -29,13 +29,16 @@ def missing_service(reason: str) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Cached figures from one test must not leak into the next (nor a sweep one queued)."""
+    """Cached figures from one test must not leak into the next (nor a sweep or a recount
+    one queued)."""
     from django.core.cache import cache
 
+    from cases.collectors import forget_nudge as forget_recount
     from notifications.tasks import forget_nudge
 
     cache.clear()
     forget_nudge()
+    forget_recount()
     yield
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import collectors, selectors
-from cases.models import CollectorProfile
+from cases import tasks as case_tasks
+from cases.models import CollectorProfile, CollectorRecount
 from complaints import services
 from complaints.models import Status
 from tests.factories import ComplaintFactory, IncidentFactory, LenderFactory, consented
@@ -151,3 +153,94 @@ def test_the_collector_page_reads_the_profile(client, advocate):
 
     assert page.context["summary"].complaint_count == 2
     assert CollectorProfile.objects.get(key=KEY).complaint_count == 2
+
+
+def _incident(number: str) -> dict:
+    return {
+        "occurred_at": timezone.now(),
+        "channel": "call",
+        "kind": "threats",
+        "collector_id": number,
+        "contacted": "self",
+        "contacted_count": 1,
+        "description": "",
+        "third_party_number": "",
+    }
+
+
+def test_changes_in_a_burst_share_one_recount():
+    # The timing of a burst is lib.tasks.Nudge's, tested with the sweep's nudge.
+    with mock.patch("cases.tasks.refresh_waiting_collectors.apply_async") as queue:
+        for _ in range(3):
+            collectors.nudge_recount()
+    assert queue.call_count == 1
+    assert queue.call_args.kwargs == {"countdown": collectors.RECOUNT_DELAY_SECONDS}
+
+
+def test_a_recount_asked_while_the_broker_is_down_waits_and_is_done_by_the_next(
+    borrower, django_capture_on_commit_callbacks
+):
+    complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    with (
+        mock.patch("cases.tasks.refresh_waiting_collectors.apply_async", side_effect=OSError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.incident_add(complaint=complaint, actor=borrower, data=_incident("171 0000 9999"))
+
+    # The incident is kept, and so is the number's turn to be recounted.
+    assert complaint.incidents.count() == 1
+    assert list(CollectorRecount.objects.values_list("key", flat=True)) == [KEY]
+    assert not CollectorProfile.objects.filter(key=KEY).exists()
+
+    assert case_tasks.refresh_waiting_collectors() == 1
+    assert CollectorProfile.objects.get(key=KEY).complaint_count == 1
+    assert not CollectorRecount.objects.exists()
+
+
+def test_a_change_rolled_back_leaves_no_recount_waiting(borrower):
+    complaint = ComplaintFactory(filer=borrower, status=Status.SUBMITTED)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.incident_add(complaint=complaint, actor=borrower, data=_incident("171 0000 9999"))
+        raise RuntimeError("the request failed after the incident")
+    assert not CollectorRecount.objects.exists()
+
+
+def test_numbers_waiting_are_recounted_in_batches():
+    named()
+    IncidentFactory(complaint=named(), collector_id_normalized="13800000001")
+    CollectorRecount.objects.bulk_create([CollectorRecount(key=KEY), CollectorRecount(key="13800000001")])
+
+    assert collectors.refresh_waiting(limit=1) == (1, True)
+    assert collectors.refresh_waiting(limit=1) == (1, False)
+    assert collectors.refresh_waiting(limit=1) == (0, False)
+    assert dict(CollectorProfile.objects.values_list("key", "complaint_count")) == {KEY: 2, "13800000001": 1}
+
+
+def test_a_recount_that_fails_leaves_its_numbers_waiting(monkeypatch):
+    named()
+    CollectorRecount.objects.create(key=KEY)
+    monkeypatch.setattr(collectors, "_store", mock.Mock(side_effect=RuntimeError("database went away")))
+
+    with pytest.raises(RuntimeError):
+        collectors.refresh_waiting()
+
+    assert list(CollectorRecount.objects.values_list("key", flat=True)) == [KEY]
+
+
+def test_filings_ask_for_their_numbers_recount_in_their_own_transaction(borrower):
+    draft = ComplaintFactory(filer=consented(borrower), status=Status.DRAFT)
+    IncidentFactory(complaint=draft, collector_id_normalized=KEY)
+    with mock.patch("cases.tasks.refresh_waiting_collectors.apply_async") as queue:
+        services.complaint_submit(complaint=draft, actor=borrower)
+    # Not yet committed (the test's transaction): the row is there, no message was sent.
+    assert list(CollectorRecount.objects.values_list("key", flat=True)) == [KEY]
+    assert queue.call_count == 0
+
+
+def test_waiting_recounts_are_on_the_beat_schedule(settings):
+    # A recount asked for while the broker was down is done within minutes even if no
+    # other change comes to queue one.
+    assert any(
+        entry["task"] == case_tasks.refresh_waiting_collectors.name and entry["schedule"] <= 15 * 60
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    )

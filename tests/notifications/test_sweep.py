@@ -13,6 +13,7 @@ from django.urls import reverse
 from cases import services as case_services
 from complaints import services as complaint_services
 from complaints.models import Status
+from lib import tasks as lib_tasks
 from lib.china import CHINA_TZ
 from lib.sms import MemorySmsBackend
 from notifications import services, tasks
@@ -192,7 +193,7 @@ def test_a_submission_tells_the_borrower_it_arrived(client, alice, django_captur
     # The nudge is queued for after the commit (beside the collector recount).
     with (
         mock.patch("notifications.tasks.sweep.apply_async") as nudge,
-        mock.patch("cases.tasks.refresh_collectors.delay"),
+        mock.patch("cases.tasks.refresh_waiting_collectors.apply_async"),
     ):
         for callback in callbacks:
             callback()
@@ -205,7 +206,7 @@ def test_a_submission_tells_the_borrower_it_arrived(client, alice, django_captur
 
 def test_submissions_in_a_burst_share_one_sweep(monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr(tasks, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(lib_tasks, "monotonic", lambda: clock[0])
     with mock.patch("notifications.tasks.sweep.apply_async") as queue:
         tasks.nudge_sweep()  # runs in 5 s, after whatever commits before it
         clock[0] += tasks.NUDGE_DELAY_SECONDS - 1.5
