@@ -41,6 +41,10 @@ class AccountMiddleware(AuthenticationMiddleware):
     it answers with carry their message and headers; none of those layers reads the user.
     """
 
+    # Synchronous only, as the idle timeout and the two-step gate always were: under ASGI,
+    # Django adapts the layer rather than awaiting what this __call__ returns.
+    async_capable = False
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not hasattr(request, "session"):
             raise ImproperlyConfigured("AccountMiddleware needs SessionMiddleware before it in MIDDLEWARE.")
