@@ -43,21 +43,12 @@ class ValidatesCheckableConstraints(models.Model):
             raise ValidationError(errors)
 
 
-# Constraints compare equal by what they say, and are not hashable: by identity, as each
-# lives as long as its model class.
-_fields: dict[int, tuple[models.BaseConstraint, frozenset[str] | None]] = {}
-
-
 def constraint_fields(constraint: models.BaseConstraint) -> frozenset[str] | None:
     """The fields a check constraint's condition names, or None when it is not only
     lookups on fields (an expression, another kind of constraint): those go to Django."""
-    known = _fields.get(id(constraint))
-    if known is None or known[0] is not constraint:
-        named = None
-        if isinstance(constraint, models.CheckConstraint) and isinstance(constraint.condition, models.Q):
-            named = _q_fields(constraint.condition)
-        known = _fields[id(constraint)] = (constraint, named)
-    return known[1]
+    if isinstance(constraint, models.CheckConstraint) and isinstance(constraint.condition, models.Q):
+        return _q_fields(constraint.condition)
+    return None
 
 
 def _q_fields(q: models.Q) -> frozenset[str] | None:
@@ -68,11 +59,7 @@ def _q_fields(q: models.Q) -> frozenset[str] | None:
             if inner is None:
                 return None
             names |= inner
-        elif (
-            isinstance(child, tuple)
-            and isinstance(child[0], str)
-            and not hasattr(child[1], "resolve_expression")
-        ):
+        elif isinstance(child, tuple) and not hasattr(child[1], "resolve_expression"):
             names.add(child[0].split(LOOKUP_SEP, 1)[0])
         else:
             return None
