@@ -10,7 +10,9 @@
 4. Serves each database with gunicorn (2 sync workers, DEBUG=0, production settings,
    BENCHMARK=1) and loads it with wrk from this machine: three interleaved rounds, each
    measuring the ceiling pages and then every page at S and at L, draining the server
-   between runs. Every figure is divided by the ceiling table of its own round.
+   between runs. Every figure is divided by the ceiling table of its own round; the tiny
+   page and the plain one are measured in alternating slices, and the middleware ratio is
+   the median of their pairs.
 5. At S and L: times one reminder sweep and a settled one with as many due at both
    (bench.sweep). At L: uploads each WAV (wall time ÷ cp, the worker's peak memory
    growth); files complaints with 3 incidents over HTTP with CSRF,
@@ -941,8 +943,11 @@ def rounds(
         log(f"round {r + 1}/{profile['rounds']}")
         # The ceilings on the L server (they touch no database, so either server would do).
         for name, ep in CEILINGS.items():
-            servers["L"].drain(profile["settle"])
-            ceilings[name].append(wrk(servers["L"].port, ep.path, "", duration))
+            if name not in PAIRED:
+                servers["L"].drain(profile["settle"])
+                ceilings[name].append(wrk(servers["L"].port, ep.path, "", duration))
+        for name, run in middleware_pairs(servers["L"], duration, profile["settle"]).items():
+            ceilings[name].append(run)
         # Every size in every round, in an order that alternates (S, L[, XL] then back).
         order = [size for size in ("S", "L", "XL") if size in servers]
         if r % 2:
@@ -955,6 +960,42 @@ def rounds(
                 pages.setdefault(ep.name, {}).setdefault(size, []).append(result)
         verify_unchanged(servers, seeds)
     return ceilings, pages
+
+
+# Measured in alternating slices rather than one after the other: a shared machine's speed
+# drifts by a tenth or more within seconds, and tiny ÷ plain is a difference of a tenth.
+PAIRED = ("tiny", "plain_tiny")
+
+
+def middleware_pairs(server: Server, duration: int, settle: float) -> dict[str, dict[str, Any]]:
+    """Tiny and plain tiny in pairs of short slices, each pair in the other order from the
+    last, for `duration` seconds each in all. Each page's run is the slices together; the
+    tiny one carries each pair's ratio, of two slices a few seconds apart."""
+    n_pairs = max(1, duration // 2)
+    seconds = max(1, duration // n_pairs)
+    slices: dict[str, list[dict[str, Any]]] = {name: [] for name in PAIRED}
+    for k in range(n_pairs):
+        for name in PAIRED if k % 2 == 0 else reversed(PAIRED):
+            server.drain(settle)
+            slices[name].append(wrk(server.port, CEILINGS[name].path, "", seconds))
+    runs = {name: joined(runs) for name, runs in slices.items()}
+    runs["tiny"]["pair_ratios"] = [
+        round(_div(t["rps"], p["rps"]), 3) for t, p in zip(slices["tiny"], slices["plain_tiny"], strict=True)
+    ]
+    return runs
+
+
+def joined(slices: list[dict[str, Any]]) -> dict[str, Any]:
+    """Equal-length slices of one page as one run: their mean rate (all requests over all
+    the time), the median slice's percentiles."""
+    return {
+        "rps": round(statistics.mean(r["rps"] for r in slices), 1),
+        "p50_ms": median_of(slices, "p50_ms"),
+        "p99_ms": median_of(slices, "p99_ms"),
+        "requests": sum(r["requests"] for r in slices),
+        "non_2xx": sum(r["non_2xx"] for r in slices),
+        "socket_errors": sum(r["socket_errors"] for r in slices),
+    }
 
 
 def verify_unchanged(servers: dict[str, Server], seeds: dict[str, dict[str, Any]]) -> None:
@@ -1008,10 +1049,7 @@ def build_report(
     n_rounds = profile["rounds"]
     table = ceilings["table"]
     ceiling = {name: summarise(runs) for name, runs in ceilings.items()}
-    tiny_over_plain = [
-        _div(ceilings["tiny"][i]["rps"], ceilings["plain_tiny"][i]["rps"]) for i in range(n_rounds)
-    ]
-    ceiling["middleware_ratio"] = round(statistics.median(tiny_over_plain), 3)
+    ceiling.update(middleware(ceilings["tiny"]))
     ceiling["queries"] = {name: probes["L"][name]["queries"] for name in ("tiny", "table")}
     result: dict[str, Any] = {}
     measured_sizes = [size for size in ("L", "S", "XL") if size in seeds]
@@ -1066,6 +1104,17 @@ def build_report(
     }
     report["goals"] = goals(report)
     return report
+
+
+def middleware(tiny_runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The middleware ratio: the median of every pair's tiny ÷ plain tiny, all rounds
+    together, with each round's median beside it to show the spread."""
+    pairs = [ratio for run in tiny_runs for ratio in run["pair_ratios"]]
+    return {
+        "middleware_ratio": round(statistics.median(pairs), 3),
+        "middleware_by_round": [round(statistics.median(run["pair_ratios"]), 3) for run in tiny_runs],
+        "middleware_pairs": len(pairs),
+    }
 
 
 def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -1170,7 +1219,9 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         f"Ceiling (median of {report['rounds']} rounds, req/s): tiny {c['tiny']['rps']:.0f}, "
         f"table {c['table']['rps']:.0f}, plain tiny {c['plain_tiny']['rps']:.0f}, "
-        f"floor {c['floor']['rps']:.0f}; middleware ratio tiny/plain {c['middleware_ratio']:.2f}"
+        f"floor {c['floor']['rps']:.0f}; middleware ratio tiny/plain {c['middleware_ratio']:.2f} "
+        f"(median of {c['middleware_pairs']} alternating pairs; by round "
+        f"{', '.join(f'{r:.2f}' for r in c['middleware_by_round'])})"
     )
     head = f"{'endpoint':<17}{'rps L':>8}{'p50':>8}{'p99':>8}{'q L':>5}{'q S':>5}{'KB':>7}{'ratio':>7}{'rps S':>8}{'F':>6}"
     print(head)

@@ -382,7 +382,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_REFERRER_POLICY = "same-origin"
+# A tuple: SecurityMiddleware splits and strips a string again on every response.
+SECURE_REFERRER_POLICY = ("same-origin",)
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Off only for load tests over plain HTTP on the loopback (`make loadtest`).
 SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)

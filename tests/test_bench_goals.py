@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from bench.endpoints import endpoints
-from bench.run import XL_PAGES, goals
+from bench.run import XL_PAGES, goals, joined, middleware
 
 SEED = {
     "featured": {
@@ -121,3 +121,34 @@ def test_every_page_the_bench_loads_is_a_page_of_the_project():
             "escalations",
             "notifications",
         }, ep
+
+
+def _slice(rps: float, p50: float) -> dict:
+    return {
+        "rps": rps,
+        "p50_ms": p50,
+        "p99_ms": p50 * 2,
+        "requests": int(rps),
+        "non_2xx": 0,
+        "socket_errors": 0,
+    }
+
+
+def test_slices_of_one_page_join_into_one_run_at_their_mean_rate():
+    run = joined([_slice(3000, 0.5), _slice(2000, 0.7), _slice(2500, 0.6)])
+    assert run["rps"] == 2500.0
+    assert run["p50_ms"] == 0.6
+    assert run["requests"] == 7500
+
+
+def test_the_middleware_ratio_is_the_median_of_every_pair_of_every_round():
+    """Not the median of the rounds' medians: one slow slice moves one pair, not a round."""
+    rounds = [
+        {"pair_ratios": [0.80, 0.90, 0.91]},
+        {"pair_ratios": [0.70, 0.72, 0.95]},
+        {"pair_ratios": [0.88]},
+    ]
+    found = middleware(rounds)
+    assert found["middleware_ratio"] == 0.88
+    assert found["middleware_by_round"] == [0.9, 0.72, 0.88]
+    assert found["middleware_pairs"] == 7

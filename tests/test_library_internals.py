@@ -21,6 +21,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.core.cache.backends import redis as django_redis
 from django.core.exceptions import DisallowedHost
 from django.http import BadHeaderError, HttpResponse
+from django.http.response import ResponseHeaders
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from django.middleware.locale import LocaleMiddleware
@@ -41,11 +42,13 @@ from lib.middleware import (
     LazyCookieStorage,
     MessageMiddleware,
     MessageStorage,
+    QuickHeaders,
     QuickLazyObject,
     SessionMiddleware,
     _languages,
     _set_missing,
     _stored,
+    quick_headers,
 )
 from lib.sessions import SessionStore as LazySessionStore
 
@@ -297,6 +300,53 @@ def test_headers_written_ahead_are_stored_as_django_stores_them():
     assert ahead["content-language"] == "zh-hans"
     with pytest.raises(BadHeaderError):  # made by Django's own checks
         _stored({"Content-Language": "zh\r\nSet-Cookie: x=1"})
+
+
+def _both() -> tuple[ResponseHeaders, QuickHeaders]:
+    given = {"Content-Type": "text/html", "X-Frame-Options": "DENY", "vary": "Cookie"}
+    return ResponseHeaders(given), QuickHeaders(given)
+
+
+@pytest.mark.parametrize("name", ["Content-Type", "content-type", "VARY", "X-Missing", "x-frame-options"])
+def test_quick_headers_answer_as_djangos_response_headers(name):
+    django, quick = _both()
+    assert list(quick.items()) == list(django.items())
+    assert len(quick.items()) == len(django.items())
+    assert (name in quick) == (name in django)
+    assert quick.get(name) == django.get(name)
+    assert quick.get(name, "fallback") == django.get(name, "fallback")
+    django.setdefault(name, "given")
+    quick.setdefault(name, "given")
+    assert quick._store == django._store
+
+
+def test_quick_headers_write_through_djangos_checks():
+    _, quick = _both()
+    with pytest.raises(BadHeaderError):
+        quick.setdefault("X-New", "a\r\nSet-Cookie: x=1")
+    quick.setdefault("X-New", "ü")  # encoded as Django encodes a header value
+    assert quick["x-new"] == ResponseHeaders({"X-New": "ü"})["X-New"]
+
+
+def test_every_layer_outside_the_policy_and_the_wsgi_handler_read_quick_headers(client):
+    response = client.get("/")
+    assert type(response.headers) is QuickHeaders
+    # What the WSGI handler writes: every stored header, in order, as Django would.
+    assert list(response.items()) == [(name, value) for name, value in response.headers._store.values()]
+    assert response["X-Frame-Options"] == "DENY" and response["Referrer-Policy"] == "same-origin"
+
+
+def test_only_djangos_own_response_headers_are_made_quick():
+    class Special(ResponseHeaders):
+        pass
+
+    response = HttpResponse()
+    quick_headers(response)
+    assert type(response.headers) is QuickHeaders
+    other = HttpResponse()
+    other.headers = Special({})
+    quick_headers(other)
+    assert type(other.headers) is Special
 
 
 def test_the_lazy_objects_start_as_django_makes_them():
