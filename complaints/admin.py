@@ -23,6 +23,7 @@ from lib.admin import HTTPS_URL_FIELDS, VersionedAdminMixin
 
 from . import registry, registry_csv
 from .models import (
+    BRANDS_VERSION,
     COMPLAINTS_VERSION,
     BrandFunder,
     Complaint,
@@ -305,9 +306,11 @@ class BrandNeedsChecking(admin.SimpleListFilter):
 
 
 @admin.register(Lender)
-class LenderAdmin(RegistryCsvMixin, AdminEditedMixin, admin.ModelAdmin):
+class LenderAdmin(RegistryCsvMixin, AdminEditedMixin, VersionedAdminMixin, admin.ModelAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     csv_kind = registry_csv.BRANDS
+    # What a typed name resolves to (registry.brand_id_find) is kept under this version.
+    versions_bumped = (BRANDS_VERSION,)
     list_display = (
         "name",
         "licence_type",
@@ -344,6 +347,7 @@ class LenderAdmin(RegistryCsvMixin, AdminEditedMixin, admin.ModelAdmin):
     @admin.action(description=_("Confirm the selected lenders"))
     def confirm(self, request: HttpRequest, queryset: QuerySet[Lender]) -> None:
         count = queryset.update(confirmed=True, admin_edited=timezone.now())
+        registry.brands_changed()  # an alias shared by two brands goes to the confirmed one
         self.message_user(
             request,
             ngettext("%d lender confirmed.", "%d lenders confirmed.", count) % count,

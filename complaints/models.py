@@ -33,6 +33,9 @@ def new_reference() -> str:
 # lib.versions name of complaints' and incidents' data: bumped by every service that
 # changes them, for caches that summarise many complaints (the queue's tab counts).
 COMPLAINTS_VERSION = "complaints"
+# lib.versions name of the brands (Lender rows): bumped by everything that writes them
+# (services, the admin, imports, seeding), for the name -> brand answers kept in the cache.
+BRANDS_VERSION = "brands"
 
 
 class LicenceType(models.TextChoices):

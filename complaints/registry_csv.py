@@ -46,7 +46,7 @@ from .models import (
     RegistryChange,
     Verification,
 )
-from .registry import clean_name, institution_find, registry_changes_record
+from .registry import brands_changed, clean_name, institution_find, registry_changes_record
 
 MAX_IMPORT_ROWS = 2000
 MAX_SOURCE_CHARS = 2000
@@ -738,4 +738,6 @@ def import_apply(
         (result.created if created else result.updated).append(plan.instance)
     if result.created or result.updated:
         versions.bump(COMPLAINTS_VERSION)
+        if kind != INSTITUTIONS:
+            brands_changed()
     return result

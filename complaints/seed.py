@@ -13,6 +13,7 @@ from django.db import transaction
 
 from .lender_seed import DOMAIN_BRANDS_SOURCE, DOMAIN_SOURCE, SEED_INSTITUTIONS, SEED_LENDERS, SEED_OPERATORS
 from .models import BrandFunder, Institution, InstitutionSource, Lender, LicenceType, Verification
+from .registry import brands_changed
 
 # The facts each seeded institution has a source for.
 SOURCED_FACTS = (
@@ -125,6 +126,8 @@ def lenders_seed() -> SeedReport:
             brand.operator, brand.operator_source = institutions[key], source
             brand.save(update_fields=["operator", "operator_source", "updated"])
             report.operators_set += 1
+    # Names, pinyin and initials may have been filled in: what names resolve to is read anew.
+    brands_changed()
     return report
 
 

@@ -73,15 +73,31 @@ def lender_find(name: str) -> Lender | None:
 
 def lender_resolve(*, name: str, named_by: Any) -> Lender:
     """A known lender, or a new unconfirmed one that waits for an admin."""
+    name = _lender_name(name)
+    return lender_find(name) or _lender_add(name=name, named_by=named_by)
+
+
+def lender_resolve_id(*, name: str, named_by: Any) -> int:
+    """lender_resolve's lender, as its id: what a filing stores. A known name is answered
+    from the cache (registry.brand_id_find)."""
+    name = _lender_name(name)
+    found = registry.brand_id_find(name)
+    return found if found is not None else _lender_add(name=name, named_by=named_by).pk
+
+
+def _lender_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ComplaintError(_("Please name the lender."))
-    lender = lender_find(name)
-    if lender is not None:
-        return lender
-    lender, _created = Lender.objects.get_or_create(
+    return name
+
+
+def _lender_add(*, name: str, named_by: Any) -> Lender:
+    lender, created = Lender.objects.get_or_create(
         name=name[:120], defaults={"named_by": named_by, "confirmed": False}
     )
+    if created:
+        registry.brands_changed()
     return lender
 
 
@@ -341,7 +357,7 @@ def _save_draft(
     incidents = list(incidents)
     # Lengths first, before anything is written; the count once the draft is locked.
     incidents_check(complaint=None, new=incidents)
-    lender = lender_resolve(name=lender_name, named_by=filer)
+    lender_id = lender_resolve_id(name=lender_name, named_by=filer)
     funding = (
         registry.institution_resolve(name=funding_name, named_by=filer) if funding_name.strip() else None
     )
@@ -358,7 +374,7 @@ def _save_draft(
         problem = past_day_problem(data["loan_date"], today=timezone.localdate(now))
         if problem:
             raise ComplaintError(problem)
-    complaint.lender = lender
+    complaint.lender_id = lender_id
     complaint.funding_institution = funding
     for field in COMPLAINT_FIELDS:
         if field in data:

@@ -10,6 +10,7 @@ counter: after an eviction a counter could start again at a number already used.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -29,6 +30,24 @@ def bump(name: str) -> None:
 
     new()
     transaction.on_commit(new, robust=True)
+
+
+def stamped_get(name: str, key: str) -> tuple[str, Any]:
+    """`name`'s current version, and what `key` holds if it was stored under that version
+    (else None), in one round trip to the cache. Whoever computes the value afresh stores
+    it with `stamped_set` under the version returned here, read before the data was: a
+    change committed meanwhile has moved the version, and the entry is never read."""
+    version_key = _key(name)
+    found = cache.get_many([version_key, key])
+    current = found.get(version_key) or version(name)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == current:
+        return current, entry[1]
+    return current, None
+
+
+def stamped_set(key: str, stamp: str, value: Any, timeout: int) -> None:
+    cache.set(key, (stamp, value), timeout)
 
 
 def many(names: list[str]) -> tuple[str, ...]:
