@@ -986,15 +986,12 @@ def middleware_pairs(server: Server, duration: int, settle: float) -> dict[str, 
 
 
 def joined(slices: list[dict[str, Any]]) -> dict[str, Any]:
-    """Equal-length slices of one page as one run: their mean rate (all requests over all
-    the time), the median slice's percentiles."""
+    """Equal-length slices of one page as one run: as `summarise` gives them, but at their
+    mean rate (all requests over all the time), not the median slice's."""
     return {
+        **summarise(slices),
         "rps": round(statistics.mean(r["rps"] for r in slices), 1),
-        "p50_ms": median_of(slices, "p50_ms"),
-        "p99_ms": median_of(slices, "p99_ms"),
         "requests": sum(r["requests"] for r in slices),
-        "non_2xx": sum(r["non_2xx"] for r in slices),
-        "socket_errors": sum(r["socket_errors"] for r in slices),
     }
 
 

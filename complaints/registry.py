@@ -90,7 +90,7 @@ def brand_id_find(name: str) -> int | None:
     name = clean_name(name)
     if not name:
         return None
-    key = "brand-id:" + hashlib.sha256(name.encode()).hexdigest()
+    key = brand_id_key(name)
     stamp, found = versions.stamped_get(BRANDS_VERSION, key)
     if found is not None:
         return found
@@ -99,6 +99,11 @@ def brand_id_find(name: str) -> int | None:
         return None
     versions.stamped_set(key, stamp, brand.pk, BRAND_ID_SECONDS)
     return brand.pk
+
+
+def brand_id_key(name: str) -> str:
+    """The cache key of a cleaned name's brand id: hashed, as a name is whatever was typed."""
+    return "brand-id:" + hashlib.sha256(name.encode()).hexdigest()
 
 
 def brands_changed() -> None:

@@ -154,8 +154,9 @@ class QuickHeaders(ResponseHeaders):
     security, frame, locale and session layers ask `in`, get() and setdefault() of each
     header they add, three to four calls each. Here each is one call on the store, which
     keeps each header as (name as given, value) under its lowercased name. Writing a
-    header is Django's own, checks and all. Together these were a third of what the
-    middleware costs a plain page (`make bench`, the tiny page).
+    header is Django's own, checks and all. Together these were about a tenth of what the
+    middleware costs a plain page (`make bench`, the tiny page: 20,000 of 245,000
+    instructions).
     """
 
     def items(self) -> ItemsView[str, str]:  # type: ignore[override]

@@ -5,7 +5,6 @@ changes, whichever way it changed (issue 20, filing)."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from types import SimpleNamespace
 
@@ -19,7 +18,7 @@ from django.utils import timezone
 from complaints import registry, services
 from complaints.admin import LenderAdmin
 from complaints.models import BRANDS_VERSION, Lender
-from complaints.registry import brand_find, brand_id_find
+from complaints.registry import brand_find, brand_id_find, brand_id_key
 from complaints.registry_csv import BRANDS, brands_export_csv, import_apply
 from complaints.seed import lenders_seed
 from lib import versions
@@ -30,11 +29,7 @@ pytestmark = pytest.mark.django_db
 
 def _kept(name: str) -> int | None:
     """What the cache answers for `name` now, without asking the database."""
-    return versions.stamped_get(BRANDS_VERSION, _key(name))[1]
-
-
-def _key(name: str) -> str:
-    return "brand-id:" + hashlib.sha256(name.encode()).hexdigest()
+    return versions.stamped_get(BRANDS_VERSION, brand_id_key(name))[1]
 
 
 @pytest.mark.parametrize("typed", ["安逸花", "安逸花 ", "小花", "ANYIHUA", "ayh"])
@@ -73,7 +68,7 @@ def test_an_entry_kept_under_an_older_version_is_not_read():
 def test_only_ids_and_versions_are_kept(borrower):
     LenderFactory(name="安逸花", named_by=borrower)
     brand_id_find("安逸花")
-    stamp, value = cache.get(_key("安逸花"))
+    stamp, value = cache.get(brand_id_key("安逸花"))
     assert isinstance(stamp, str) and type(value) is int
 
 
